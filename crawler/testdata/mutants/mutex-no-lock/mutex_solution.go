@@ -1,0 +1,40 @@
+//go:build solution
+
+// Mutant: the fetched map read and written without the lock: a data race.
+// Must fail: TestTestAndSet, TestConcurrentMutexFakeFetcher, TestConcurrentMutexShapes, TestConcurrentMutexLargeGraphs
+
+package crawler
+
+import "sync"
+
+type fetchState struct {
+	mu      sync.Mutex
+	fetched map[string]bool
+}
+
+func makeState() *fetchState {
+	return &fetchState{fetched: make(map[string]bool)}
+}
+
+func (fs *fetchState) testAndSet(url string) bool {
+	r := fs.fetched[url]
+	fs.fetched[url] = true
+	return r
+}
+
+func ConcurrentMutex(url string, fetcher Fetcher, fs *fetchState) {
+	if fs.testAndSet(url) {
+		return
+	}
+	urls, err := fetcher.Fetch(url)
+	if err != nil {
+		return
+	}
+	var done sync.WaitGroup
+	for _, u := range urls {
+		done.Go(func() {
+			ConcurrentMutex(u, fetcher, fs)
+		})
+	}
+	done.Wait()
+}
