@@ -33,7 +33,7 @@ func TestSerialLargeGraphs(t *testing.T) { testLarge(t, serialCrawler) }
 func TestSerialFetchedMap(t *testing.T) {
 	labtest.NoLeaks(t, "Serial", serialCrawler.leak)
 	t.Run("records what it fetched", func(t *testing.T) {
-		w := shapes()[8] // broken page in the middle
+		w := shape("broken page in the middle")
 		fetched := make(map[string]bool)
 		p := newProbe(w)
 		if !p.startFunc(serialCrawler, func() { Serial(w.root, p, fetched) }).wait(t) {
@@ -290,7 +290,7 @@ func TestPoolTerminates(t *testing.T) {
 		return
 	}
 	if t.Run("n=0 counts as 1", func(t *testing.T) { crawlWeb(t, poolCrawler(0), fan(5)) }) {
-		t.Run("more workers than pages", func(t *testing.T) { crawlWeb(t, poolCrawler(50), shapes()[4]) })
+		t.Run("more workers than pages", func(t *testing.T) { crawlWeb(t, poolCrawler(50), shape("diamond")) })
 	}
 }
 
@@ -339,11 +339,11 @@ func testParallel(t *testing.T, c crawler) {
 		return
 	}
 	if !reached {
-		t.Errorf("%s had at most %d fetches in flight at once on a fan of %d slow pages.\n"+
+		t.Errorf("%s had at most %s in flight at once on a fan of %d slow pages.\n"+
 			"Expected: all %d fetched at the same time, one goroutine per link.\n"+
 			"Likely cause: the crawler waits for each fetch before it starts the next: start a "+
 			"goroutine for every link first, then wait for them all (docs/crawler.md, part %s).",
-			c.name, most, leaves, leaves, c.part)
+			c.name, plural(most, "fetch", "fetches"), leaves, leaves, c.part)
 	}
 	p.check(t, c)
 }

@@ -558,6 +558,16 @@ func shapes() []*web {
 	}
 }
 
+// shape returns the web of shapes with the given name.
+func shape(name string) *web {
+	for _, w := range shapes() {
+		if w.name == name {
+			return w
+		}
+	}
+	panic("no shape named " + name)
+}
+
 // complete is a web of n pages that each link to all n.
 func complete(name string, n int) *web {
 	links := make(map[string][]string, n)
