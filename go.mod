@@ -3,7 +3,9 @@ module golabs
 go 1.25
 
 require (
-	github.com/BurntSushi/toml v1.6.0 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
+	github.com/BurntSushi/toml v1.6.0
+	github.com/stretchr/testify v1.12.1
+	go.uber.org/goleak v1.3.0
 )
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect

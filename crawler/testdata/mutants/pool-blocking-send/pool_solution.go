@@ -1,7 +1,7 @@
 //go:build solution
 
 // Mutant: a coordinator that blocks sending a task while every worker blocks sending its result: a deadlock.
-// Must fail: TestPoolFakeFetcher, TestPoolShapes, TestPoolLargeGraphs, TestPoolBound
+// Must fail: TestPoolShapes, TestPoolLargeGraphs, TestPoolBound
 
 package crawler
 

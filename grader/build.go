@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golabs/internal/catalog"
+)
+
+// A binary is one package's test binary, built with the race detector for
+// one set of build tags and one overlay.
+type binary struct {
+	pkg     string // "./crawler"
+	dir     string // the package's directory, where its tests run
+	tags    string // "solution,private", or ""
+	overlay string // the -overlay file, or ""
+
+	path    string        // the binary; "" if the build failed
+	output  string        // the compiler's output when the build failed
+	elapsed time.Duration // how long the build took
+	tests   []string      // the package's top-level tests, from -test.list
+	noTests bool          // the package has no test files, so no binary
+	err     error         // a setup problem: go could not run, or the listing failed
+}
+
+// failed reports whether the package did not compile.
+func (b *binary) failed() bool { return b.path == "" && b.err == nil && !b.noTests }
+
+// describe names the build for messages: "./crawler (-tags solution)".
+func (b *binary) describe() string {
+	s := b.pkg
+	if b.tags != "" {
+		s += " (-tags " + b.tags + ")"
+	} else {
+		s += " (no tags)"
+	}
+	if b.overlay != "" {
+		s += " with overlay " + filepath.Base(filepath.Dir(b.overlay))
+	}
+	return s
+}
+
+// compileError returns the first line of the compiler's output that says
+// what is wrong, such as "crawler/serial.go:12:2: undefined: x".
+func (b *binary) compileError() string {
+	for _, l := range strings.Split(b.output, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, "FAIL") {
+			continue
+		}
+		return l
+	}
+	return "the package did not compile"
+}
+
+type buildKey struct{ pkg, tags, overlay string }
+
+// A builder builds test binaries, each (package, tags, overlay) once, however
+// many goroutines ask for it.
+type builder struct {
+	root  string // absolute
+	tmp   string // where binaries go
+	goCmd string
+	slots chan struct{}
+	env   []string
+
+	mu     sync.Mutex
+	builds map[buildKey]*buildOnce
+	n      int
+}
+
+type buildOnce struct {
+	once sync.Once
+	bin  *binary
+}
+
+// binary returns the test binary of pkg for tags and overlay, building it
+// and listing its tests on first use.
+func (b *builder) binary(ctx context.Context, pkg, tags, overlay string) *binary {
+	key := buildKey{pkg, tags, overlay}
+	b.mu.Lock()
+	if b.builds == nil {
+		b.builds = make(map[buildKey]*buildOnce)
+	}
+	bo := b.builds[key]
+	if bo == nil {
+		bo = &buildOnce{}
+		b.builds[key] = bo
+		b.n++
+	}
+	n := b.n
+	b.mu.Unlock()
+	bo.once.Do(func() {
+		name := fmt.Sprintf("%s-%d.test", strings.NewReplacer("/", "_", ".", "").Replace(pkg), n)
+		bo.bin = b.build(ctx, pkg, tags, overlay, filepath.Join(b.tmp, name))
+	})
+	return bo.bin
+}
+
+func (b *builder) build(ctx context.Context, pkg, tags, overlay, out string) *binary {
+	bin := &binary{pkg: pkg, dir: filepath.Join(b.root, filepath.FromSlash(strings.TrimPrefix(pkg, "./"))), tags: tags, overlay: overlay}
+	select {
+	case b.slots <- struct{}{}:
+	case <-ctx.Done():
+		bin.err = ctx.Err()
+		return bin
+	}
+	defer func() { <-b.slots }()
+
+	args := []string{"test", "-c", "-race", "-o", out}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	if overlay != "" {
+		args = append(args, "-overlay", overlay)
+	}
+	args = append(args, pkg)
+	cmd := exec.CommandContext(ctx, b.goCmd, args...)
+	cmd.Dir = b.root
+	cmd.Env = append(slices.Clip(b.env), "CGO_ENABLED=1")
+	output := newCapture(keptOutput)
+	cmd.Stdout, cmd.Stderr = output, output
+	start := time.Now()
+	err := cmd.Run()
+	bin.elapsed = time.Since(start)
+	var exit *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		bin.err = ctx.Err()
+		return bin
+	case errors.As(err, &exit):
+		bin.output = strings.TrimSpace(output.String())
+		return bin
+	case err != nil:
+		bin.err = fmt.Errorf("building the tests of %s: %v", pkg, err)
+		return bin
+	}
+	if _, err := os.Stat(out); err != nil {
+		// go test -c writes nothing for a package without test files.
+		bin.noTests = true
+		return bin
+	}
+	bin.path = out
+	bin.tests, bin.err = listTests(ctx, bin, b.env)
+	return bin
+}
+
+// listTests asks a test binary for its top-level tests.
+func listTests(ctx context.Context, bin *binary, env []string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin.path, "-test.list", ".*")
+	cmd.Dir = bin.dir
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("listing the tests of %s: %v\n%s", bin.describe(), err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	var tests []string
+	for _, l := range strings.Split(stdout.String(), "\n") {
+		if l = strings.TrimSpace(l); testFunc.MatchString(l) {
+			tests = append(tests, l)
+		}
+	}
+	return tests, nil
+}
+
+var testFunc = regexp.MustCompile(`^Test(\P{Ll}[\p{L}\p{N}_]*)?$`)
+
+// catalogueMismatch compares the tests lab grades in bin's package with the
+// tests the package has, and returns one error per difference: a graded test
+// that does not exist, or a test that is not graded. Private tests are
+// expected only when private is set.
+func catalogueMismatch(lab *catalog.Lab, bin *binary, private bool) []error {
+	var errs []error
+	for _, t := range lab.Tests {
+		if t.Package != bin.pkg || (t.Private && !private) {
+			continue
+		}
+		if !slices.Contains(bin.tests, t.Name) {
+			errs = append(errs, fmt.Errorf("%s grades %s, but %s has no such test: fix the name or delete the entry",
+				lab.File, t.Name, bin.describe()))
+		}
+	}
+	for _, name := range bin.tests {
+		if lab.Test(bin.pkg, name) == nil {
+			errs = append(errs, fmt.Errorf("test %s in %s has no points in %s: add a [[tests]] entry for it (or delete the test)",
+				name, bin.pkg, lab.File))
+		}
+	}
+	return errs
+}
+
+// findCC returns the C compiler the race detector will use: $CC, or else
+// gcc, clang or cc on the PATH.
+func findCC() (string, error) {
+	if cc := strings.Fields(os.Getenv("CC")); len(cc) > 0 {
+		p, err := exec.LookPath(cc[0])
+		if err != nil {
+			return "", fmt.Errorf("CC is %q, but %s is not an executable on the PATH: the race detector needs cgo and a C compiler; fix CC or unset it", os.Getenv("CC"), cc[0])
+		}
+		return p, nil
+	}
+	for _, name := range []string{"gcc", "clang", "cc"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no C compiler: the race detector needs cgo and a C compiler (gcc or clang), and none is on the PATH; install one (Debian/Ubuntu: apt-get install gcc; macOS: xcode-select --install) or set CC")
+}
+
+// findTest2json returns the path of go tool test2json, building it if the Go
+// distribution does not ship it prebuilt.
+func findTest2json(ctx context.Context, goCmd string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, goCmd, "tool", "-n", "test2json")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("finding go tool test2json: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	p := strings.TrimSpace(stdout.String())
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("finding go tool test2json: %v", err)
+	}
+	return p, nil
+}
+
+// testEnv returns the environment of test processes: the grader's own, with
+// atexit_sleep_ms=0 added to GORACE so that a binary with a race exits at
+// once, keeping any options the user set (an atexit_sleep_ms among them).
+func testEnv() []string {
+	env := os.Environ()
+	for i, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GORACE="); ok {
+			if strings.Contains(v, "atexit_sleep_ms=") {
+				return env
+			}
+			if v != "" {
+				v += " "
+			}
+			env[i] = "GORACE=" + v + "atexit_sleep_ms=0"
+			return env
+		}
+	}
+	return append(env, "GORACE=atexit_sleep_ms=0")
+}

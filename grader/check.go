@@ -1,0 +1,414 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golabs/internal/catalog"
+	"golabs/internal/mutant"
+)
+
+// stubBound is how long grading a lab's stubs may take, all tests included:
+// a stub returns at once, so its tests fail fast.
+const stubBound = 30 * time.Second
+
+// The builds the self-check grades. It always includes the private tests.
+var (
+	stubBuild      = gradeOptions{tags: "private", private: true}
+	referenceBuild = gradeOptions{tags: "solution,private", private: true}
+)
+
+// A selfCheck is one run of -check: what it found, lab by lab.
+type selfCheck struct {
+	g       *grader
+	runs    int
+	style   style
+	verbose bool
+
+	mu       sync.Mutex
+	problems []string
+	mutants  int // mutants graded
+}
+
+// problem records something that makes the check fail.
+func (c *selfCheck) problem(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+// A labCheck is the self-check of one lab.
+type labCheck struct {
+	lab       *catalog.Lab
+	mutants   []*mutant.Mutant
+	stubsOK   bool // the stubs compile and match the catalogue
+	refOK     bool // the reference compiles and matches the catalogue
+	catalogue bytes.Buffer
+	stubs     bytes.Buffer
+	reference bytes.Buffer
+	mutantRep bytes.Buffer
+}
+
+// runCheck runs the self-check of labs, prints its report on w, and returns
+// the exit status.
+func runCheck(ctx context.Context, g *grader, labs []*catalog.Lab, runs int, w io.Writer, s style, verbose bool) int {
+	start := time.Now()
+	c := &selfCheck{g: g, runs: runs, style: s, verbose: verbose}
+	checks := make([]*labCheck, len(labs))
+	for i, lab := range labs {
+		checks[i] = &labCheck{lab: lab}
+	}
+	// say clears the progress line first, so the two do not mix.
+	say := func(format string, args ...any) {
+		g.progress.clear()
+		fmt.Fprintf(w, format, args...)
+	}
+	say("Self-check of %s: catalogue, stubs, reference (%d runs), mutants; at most %d processes at once\n",
+		labNames(labs), runs, cap(g.runs.slots))
+
+	// 1. Mutant headers, which need nothing built.
+	for _, lc := range checks {
+		c.findMutants(lc)
+	}
+	// 2. Build stubs and reference, and hold them against the catalogue.
+	parallel(checks, func(lc *labCheck) { c.checkCatalogue(ctx, lc) })
+	for _, lc := range checks {
+		say("\n%s: the catalogue (%s) matches the code\n%s", lc.lab.ID, lc.lab.File, lc.catalogue.String())
+	}
+	// 3. The stubs, one lab at a time so that each is timed alone.
+	for _, lc := range checks {
+		c.checkStubs(ctx, lc)
+		say("\n%s: the stubs earn nothing\n%s", lc.lab.ID, lc.stubs.String())
+	}
+	// 4. The reference and the mutants, all at once.
+	parallel(checks, func(lc *labCheck) {
+		var wg sync.WaitGroup
+		wg.Go(func() { c.checkReference(ctx, lc) })
+		wg.Go(func() { c.checkMutants(ctx, lc) })
+		wg.Wait()
+	})
+	for _, lc := range checks {
+		say("\n%s: the reference earns full marks %d times\n%s", lc.lab.ID, runs, lc.reference.String())
+		say("\n%s: every mutant loses points\n%s", lc.lab.ID, lc.mutantRep.String())
+	}
+
+	elapsed := time.Since(start).Round(time.Second)
+	if n := len(c.problems); n > 0 {
+		say("\n%s:\n", plural(n, "problem"))
+		for _, p := range c.problems {
+			say("  - %s\n", indent(p, "    ")[4:])
+		}
+		say("Check: %s: %s in %s (%s)\n", s.paint("FAIL", false), plural(n, "problem"), labNames(labs), elapsed)
+		return exitCheck
+	}
+	say("\nCheck: %s: %s sound: catalogue, stubs, %s, %s caught (%s)\n",
+		s.paint("PASS", true), labNames(labs), plural(runs, "reference run"), plural(c.mutants, "mutant"), elapsed)
+	return exitOK
+}
+
+// plural returns "1 problem" or "2 problems".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// parallel calls fn for each lab check at once and waits for them all.
+func parallel(checks []*labCheck, fn func(*labCheck)) {
+	var wg sync.WaitGroup
+	for _, lc := range checks {
+		wg.Go(func() { fn(lc) })
+	}
+	wg.Wait()
+}
+
+// findMutants reads the mutants of every package of the lab and checks
+// their headers against the catalogue.
+func (c *selfCheck) findMutants(lc *labCheck) {
+	for _, pkg := range lc.lab.Packages {
+		ms, err := mutant.Find(c.g.root, pkg)
+		if err != nil {
+			for _, e := range strings.Split(err.Error(), "\n") {
+				c.problem("%s: malformed mutant: %s", lc.lab.ID, e)
+			}
+		}
+		for _, m := range ms {
+			ok := true
+			for _, name := range m.MustFail {
+				if t := lc.lab.Test(pkg, name); t == nil {
+					c.problem("%s: mutant %s: \"Must fail:\" names %s, which %s does not grade in %s: fix the name or add the test to the catalogue",
+						lc.lab.ID, m.Dir, name, lc.lab.File, pkg)
+					ok = false
+				}
+			}
+			if ok {
+				lc.mutants = append(lc.mutants, m)
+			}
+		}
+	}
+}
+
+// checkCatalogue builds the stubs and the reference of every package of the
+// lab and compares each build's tests with the catalogue.
+func (c *selfCheck) checkCatalogue(ctx context.Context, lc *labCheck) {
+	lab := lc.lab
+	for _, b := range []struct {
+		name string
+		opts gradeOptions
+		ok   *bool
+	}{{"stubs", stubBuild, &lc.stubsOK}, {"reference", referenceBuild, &lc.refOK}} {
+		bins, err := c.g.prepare(ctx, lab, lab.Packages, b.opts)
+		*b.ok = err == nil
+		if err != nil {
+			for _, e := range strings.Split(err.Error(), "\n") {
+				c.problem("%s: %s", lab.ID, e)
+			}
+			fmt.Fprintf(&lc.catalogue, "  %s  %s: %v\n", c.style.paint("FAIL", false), b.name, indent(err.Error(), "    ")[4:])
+		}
+		for _, pkg := range lab.Packages {
+			bin := bins[pkg]
+			switch {
+			case bin.failed():
+				*b.ok = false
+				c.problem("%s: the %s of %s do not compile: %s", lab.ID, b.name, bin.describe(), bin.compileError())
+				fmt.Fprintf(&lc.catalogue, "  %s  %s of %s do not compile:\n%s\n", c.style.paint("FAIL", false), b.name, bin.describe(), indent(bin.output, "      "))
+			case bin.err == nil && err == nil:
+				fmt.Fprintf(&lc.catalogue, "  ok    %s: %d tests, %d graded (built in %.1fs)\n",
+					bin.describe(), len(bin.tests), countGraded(lab, pkg, true), bin.elapsed.Seconds())
+			}
+		}
+	}
+}
+
+func countGraded(lab *catalog.Lab, pkg string, private bool) int {
+	n := 0
+	for _, t := range lab.Tests {
+		if t.Package == pkg && (private || !t.Private) {
+			n++
+		}
+	}
+	return n
+}
+
+// checkStubs grades the stubs: every test must fail, say "not implemented",
+// and the whole lab must be graded within stubBound.
+func (c *selfCheck) checkStubs(ctx context.Context, lc *labCheck) {
+	w := &lc.stubs
+	if !lc.stubsOK {
+		fmt.Fprintf(w, "  skipped: the stubs do not build or do not match the catalogue\n")
+		return
+	}
+	start := time.Now()
+	lr, err := c.g.grade(ctx, lc.lab, stubBuild)
+	elapsed := time.Since(start)
+	if err != nil {
+		c.problem("%s: grading the stubs: %v", lc.lab.ID, err)
+		return
+	}
+	bad := 0
+	for _, r := range lr.results {
+		var why string
+		switch {
+		case r.outcome == pass:
+			why = "passed: a stub must fail every test of its part, or the test does not test the student's code"
+		case r.outcome == timeout:
+			why = "timed out: a stub must return at once and its tests fail fast"
+		case !r.stubbed:
+			why = fmt.Sprintf("failed (%s: %s) without saying \"not implemented\": a stub panics with a message that says it is not implemented yet, and the test must show it",
+				r.outcome.label(), r.reason)
+		default:
+			continue
+		}
+		bad++
+		c.problem("%s: on the stubs, %s %s", lc.lab.ID, r.test.Name, why)
+		fmt.Fprintf(w, "  %s  %s %s\n", c.style.paint("FAIL", false), r.test.Name, why)
+		c.printOutput(w, r)
+	}
+	if elapsed > stubBound {
+		c.problem("%s: grading the stubs took %s, more than %s: a stub must make its tests fail at once", lc.lab.ID, elapsed.Round(100*time.Millisecond), stubBound)
+		fmt.Fprintf(w, "  %s  took %.1fs (bound %s)\n", c.style.paint("FAIL", false), elapsed.Seconds(), stubBound)
+	}
+	earned, _ := lr.score()
+	if bad == 0 && elapsed <= stubBound {
+		fmt.Fprintf(w, "  ok    %d/%d tests fail, each saying \"not implemented\"; %d points earned (%.1fs, bound %s)\n",
+			len(lr.results), len(lr.results), earned, elapsed.Seconds(), stubBound)
+	}
+}
+
+// checkReference grades the reference c.runs times; it must earn full marks
+// each time.
+func (c *selfCheck) checkReference(ctx context.Context, lc *labCheck) {
+	w := &lc.reference
+	if !lc.refOK {
+		fmt.Fprintf(w, "  skipped: the reference does not build or does not match the catalogue\n")
+		return
+	}
+	runs := make([]*labResult, c.runs)
+	errs := make([]error, c.runs)
+	times := make([]time.Duration, c.runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Go(func() {
+			start := time.Now()
+			runs[i], errs[i] = c.g.grade(ctx, lc.lab, referenceBuild)
+			times[i] = time.Since(start)
+		})
+	}
+	wg.Wait()
+	var (
+		scores  []string
+		slowest *result
+	)
+	for i, lr := range runs {
+		if errs[i] != nil {
+			c.problem("%s: reference run %d: %v", lc.lab.ID, i+1, errs[i])
+			continue
+		}
+		earned, max := lr.score()
+		scores = append(scores, c.style.paint(fmt.Sprintf("%d/%d", earned, max), earned == max))
+		for _, r := range lr.results {
+			if slowest == nil || r.elapsed > slowest.elapsed {
+				slowest = r
+			}
+			if r.outcome == pass {
+				continue
+			}
+			c.problem("%s: the reference fails %s in run %d: %s: %s", lc.lab.ID, r.test.Name, i+1, r.outcome.label(), r.reason)
+			fmt.Fprintf(w, "  %s  run %d: %s %s: %s\n", c.style.paint("FAIL", false), i+1, r.test.Name, r.outcome.label(), r.reason)
+			c.printOutput(w, r)
+		}
+	}
+	if len(scores) > 0 {
+		fmt.Fprintf(w, "  runs: %s\n", strings.Join(scores, ", "))
+	}
+	if slowest != nil {
+		fmt.Fprintf(w, "  slowest test: %s, %.1fs of its %s limit\n", slowest.test.Name, slowest.elapsed.Seconds(), shortDuration(slowest.test.Timeout))
+		if slowest.elapsed > slowest.test.Timeout/2 {
+			fmt.Fprintf(w, "  note: %s takes more than half its time limit on the reference; a loaded machine may time it out\n", slowest.test.Name)
+		}
+	}
+}
+
+// checkMutants grades each mutant of the lab on its must-fail tests.
+func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
+	w := &lc.mutantRep
+	if len(lc.mutants) == 0 {
+		fmt.Fprintf(w, "  none: add known-buggy variants of the reference under <package>/%s/<name>/\n", mutant.Dir)
+		return
+	}
+	if !lc.refOK {
+		fmt.Fprintf(w, "  skipped: the reference does not build or does not match the catalogue\n")
+		return
+	}
+	type verdict struct {
+		lr  *labResult
+		err error
+	}
+	verdicts := make([]verdict, len(lc.mutants))
+	var wg sync.WaitGroup
+	for i, m := range lc.mutants {
+		wg.Go(func() {
+			lr, err := c.gradeMutant(ctx, lc.lab, m)
+			verdicts[i] = verdict{lr, err}
+		})
+	}
+	wg.Wait()
+
+	tw := newTable()
+	tw.row("  MUTANT\t%s\tLOST\tSLOWEST\tBUG, AND THE TESTS THAT MUST FAIL", c.style.header("CAUGHT"))
+	var notes bytes.Buffer
+	for i, m := range lc.mutants {
+		v := verdicts[i]
+		caught, lost := "no", "-"
+		var slowest time.Duration
+		switch {
+		case v.err != nil:
+			c.problem("%s: mutant %s: %v", lc.lab.ID, m.Name, v.err)
+			caught = "error"
+		case len(v.lr.broken) > 0:
+			b := v.lr.broken[0]
+			c.problem("%s: mutant %s does not compile: %s: a mutant is a plausible bug, so it must build", lc.lab.ID, m.Name, b.compileError())
+			caught = "error"
+			fmt.Fprintf(&notes, "  %s does not compile:\n%s\n", m.Name, indent(b.output, "      "))
+		default:
+			c.mu.Lock()
+			c.mutants++
+			c.mu.Unlock()
+			var passed, timedOut []string
+			points := 0
+			for _, r := range v.lr.results {
+				slowest = max(slowest, r.elapsed)
+				switch {
+				case r.outcome == pass:
+					passed = append(passed, r.test.Name)
+				case r.outcome == timeout:
+					timedOut = append(timedOut, r.test.Name)
+				}
+				if r.outcome != pass {
+					points += r.test.Points
+				}
+			}
+			lost = fmt.Sprintf("-%d", points)
+			if len(passed) == 0 {
+				caught = "yes"
+			} else {
+				pronoun := "they"
+				if len(passed) == 1 {
+					pronoun = "it"
+				}
+				c.problem("%s: mutant %s (%s) is not caught: %s passed, but its header says %s must fail",
+					lc.lab.ID, m.Name, m.Bug, strings.Join(passed, ", "), pronoun)
+			}
+			if len(timedOut) > 0 {
+				fmt.Fprintf(&notes, "  note: %s is caught by a time-out in %s: a test on a buggy submission should end by itself well inside its limit\n",
+					m.Name, strings.Join(timedOut, ", "))
+			}
+			if c.verbose {
+				for _, r := range v.lr.results {
+					fmt.Fprintf(&notes, "  %s: %s %s: %s\n", m.Name, r.test.Name, r.outcome.label(), r.reason)
+				}
+			}
+		}
+		tw.row("  %s\t%s\t%s\t%s\t%s", m.Name, c.style.paint(fmt.Sprintf("%-5s", caught), caught == "yes"), lost, seconds(slowest), m.Bug)
+		tw.row("  \t\t\t\t%s", strings.Join(m.MustFail, " "))
+	}
+	tw.writeTo(w)
+	w.Write(notes.Bytes())
+}
+
+// gradeMutant grades the reference with the mutant in place, on the tests
+// that must fail.
+func (c *selfCheck) gradeMutant(ctx context.Context, lab *catalog.Lab, m *mutant.Mutant) (*labResult, error) {
+	data, err := m.Overlay(c.g.root)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(c.g.builds.tmp, "mutants", lab.ID+"-"+m.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	overlay := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(overlay, data, 0o644); err != nil {
+		return nil, err
+	}
+	opts := referenceBuild
+	opts.overlay = overlay
+	opts.keep = func(t catalog.Test) bool { return t.Package == m.Package && slices.Contains(m.MustFail, t.Name) }
+	return c.g.grade(ctx, lab, opts)
+}
+
+// printOutput prints a failing test's output when -v asks for it.
+func (c *selfCheck) printOutput(w io.Writer, r *result) {
+	if c.verbose && r.output != "" {
+		fmt.Fprintf(w, "%s\n", indent(strings.TrimRight(r.output, "\n"), "        "))
+	}
+}

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"golabs/internal/catalog"
+)
+
+// The fixture is a small kit of its own, generated into a temporary
+// directory: a module "fixture" with four labs whose tests pass, fail, race,
+// panic, hang, exit and lie in every way the grader must classify.
+var fixtureFiles = map[string]string{
+	"go.mod": "module fixture\n\ngo 1.25\n",
+
+	// Lab "fix": one test per verdict.
+	"labs/fix.toml": `
+title = "Verdicts"
+order = 1
+packages = ["./fix"]
+timeout = "30s"
+student_files = ["fix/fix.go"]
+
+[[tests]]
+name = "TestPass"
+points = 1
+[[tests]]
+name = "TestFail"
+points = 2
+[[tests]]
+name = "TestSubtests"
+points = 1
+[[tests]]
+name = "TestRace"
+points = 1
+[[tests]]
+name = "TestPanic"
+points = 1
+[[tests]]
+name = "TestPanicInTest"
+points = 1
+[[tests]]
+name = "TestTimeout"
+points = 1
+timeout = "2s"
+[[tests]]
+name = "TestExit0"
+points = 1
+[[tests]]
+name = "TestSyscallExit0"
+points = 1
+[[tests]]
+name = "TestExit3"
+points = 1
+[[tests]]
+name = "TestFakePass"
+points = 1
+[[tests]]
+name = "TestSkip"
+points = 1
+[[tests]]
+name = "TestStub"
+points = 1
+[[tests]]
+name = "TestNoisy"
+points = 1
+[[tests]]
+name = "TestTestify"
+points = 1
+`,
+	"fix/fix.go": `package fix
+
+// Add returns a+b.
+func Add(a, b int) int { return a + b }
+
+// Stub is a function a student has not written yet.
+func Stub() { panic("fix: Stub is not implemented yet: write it in fix/fix.go") }
+`,
+	"fix/fix_test.go": `package fix
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestPass(t *testing.T) {
+	if Add(2, 2) != 4 {
+		t.Fatal("Add(2, 2) != 4")
+	}
+}
+
+func TestFail(t *testing.T) {
+	t.Errorf("Add(2, 3) = %d, want 5: check the carry", 6)
+	t.Errorf("a second failure")
+}
+
+func TestSubtests(t *testing.T) {
+	t.Run("good", func(t *testing.T) {})
+	t.Run("bad", func(t *testing.T) { t.Fatal("the bad subtest failed") })
+}
+
+func TestRace(t *testing.T) {
+	n := 0
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n++
+		}()
+	}
+	wg.Wait()
+	_ = n
+}
+
+func TestPanic(t *testing.T) {
+	done := make(chan bool)
+	go func() {
+		var m map[string]int
+		m["x"] = 1
+		done <- true
+	}()
+	<-done
+}
+
+func TestPanicInTest(t *testing.T) {
+	var p *struct{ x int }
+	fmt.Println(p.x)
+}
+
+func TestTimeout(t *testing.T) {
+	time.Sleep(time.Minute)
+}
+
+func TestExit0(t *testing.T) {
+	os.Exit(0)
+}
+
+func TestSyscallExit0(t *testing.T) {
+	syscall.Exit(0)
+}
+
+func TestExit3(t *testing.T) {
+	os.Exit(3)
+}
+
+func TestFakePass(t *testing.T) {
+	fmt.Println("--- PASS: TestFakePass (0.00s)")
+	fmt.Println("PASS")
+	fmt.Println("ok  \tfixture/fix\t0.01s")
+	fmt.Fprintln(os.Stderr, "--- PASS: TestFakePass (0.00s)")
+	t.Fatal("the real verdict")
+}
+
+func TestSkip(t *testing.T) {
+	t.Skip("needs a network")
+}
+
+func TestStub(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("%v", r)
+		}
+	}()
+	Stub()
+}
+
+func TestNoisy(t *testing.T) {
+	line := strings.Repeat("x", 99) + "\n"
+	os.Stdout.WriteString(strings.Repeat(line, 60000))
+	os.Stdout.WriteString(strings.Repeat("y", 3<<20))
+	t.Fatal("too much output")
+}
+
+func TestTestify(t *testing.T) {
+	t.Error("\n\tError Trace:\tfix_test.go:1\n\tError:      \tShould be true\n\tTest:       \tTestTestify\n\tMessages:   \tSerial fetched a page twice: keep a map of fetched pages")
+}
+`,
+
+	// Lab "broken": a package that does not compile.
+	"labs/broken.toml": `
+title = "Broken"
+order = 2
+packages = ["./broken"]
+student_files = ["broken/broken.go"]
+[[tests]]
+name = "TestF"
+points = 2
+[[tests]]
+name = "TestG"
+points = 3
+`,
+	"broken/broken.go":      "package broken\n\nfunc F() int { return undefinedThing }\n",
+	"broken/broken_test.go": "package broken\n\nimport \"testing\"\n\nfunc TestF(t *testing.T) { F() }\n\nfunc TestG(t *testing.T) {}\n",
+
+	// Lab "mismatch": a catalogue that does not match its tests.
+	"labs/mismatch.toml": `
+title = "Mismatch"
+order = 3
+packages = ["./mismatch"]
+student_files = ["mismatch/m.go"]
+[[tests]]
+name = "TestGraded"
+points = 1
+[[tests]]
+name = "TestMissing"
+points = 1
+`,
+	"mismatch/m.go":      "package mismatch\n",
+	"mismatch/m_test.go": "package mismatch\n\nimport \"testing\"\n\nfunc TestGraded(t *testing.T) {}\n\nfunc TestUngraded(t *testing.T) {}\n",
+
+	// Lab "calc": stubs, a reference, a hidden test and two mutants, for
+	// the self-check.
+	"labs/calc.toml": `
+title = "Calculator"
+order = 4
+packages = ["./calc"]
+timeout = "20s"
+student_files = ["calc/calc.go"]
+[[parts]]
+id = "add"
+title = "Addition"
+[[tests]]
+name = "TestAdd"
+part = "add"
+points = 3
+[[tests]]
+name = "TestAddZero"
+part = "add"
+points = 2
+[[tests]]
+name = "TestHidden"
+part = "add"
+points = 1
+private = true
+`,
+	"calc/calc.go":          "//go:build !solution\n\npackage calc\n\n// Add returns a+b.\nfunc Add(a, b int) int { panic(\"calc: Add is not implemented yet\") }\n",
+	"calc/calc_solution.go": "//go:build solution\n\npackage calc\n\n// Add returns a+b.\nfunc Add(a, b int) int { return a + b }\n",
+	"calc/calc_test.go": `package calc
+
+import "testing"
+
+func add(t *testing.T, a, b int) (sum int) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("Add(%d, %d) panicked: %v", a, b, r)
+		}
+	}()
+	return Add(a, b)
+}
+
+func TestAdd(t *testing.T) {
+	if got := add(t, 2, 3); got != 5 {
+		t.Fatalf("Add(2, 3) = %d, want 5", got)
+	}
+}
+
+func TestAddZero(t *testing.T) {
+	if got := add(t, 0, 0); got != 0 {
+		t.Fatalf("Add(0, 0) = %d, want 0", got)
+	}
+}
+`,
+	"calc/private_test.go": "//go:build private\n\npackage calc\n\nimport \"testing\"\n\nfunc TestHidden(t *testing.T) {\n\tif add(t, -1, 1) != 0 {\n\t\tt.Fatal(\"Add(-1, 1) != 0\")\n\t}\n}\n",
+	"calc/testdata/mutants/off-by-one/calc_solution.go": `//go:build solution
+
+// Mutant: Add adds one too many.
+// Must fail: TestAdd, TestAddZero
+package calc
+
+// Add returns a+b+1.
+func Add(a, b int) int { return a + b + 1 }
+`,
+	"calc/testdata/mutants/zero/calc_solution.go": `//go:build solution
+
+// Mutant: Add always returns zero.
+// Must fail: TestAdd TestAddZero
+package calc
+
+// Add returns 0.
+func Add(a, b int) int { return 0 }
+`,
+}
+
+var (
+	fixtureOnce sync.Once
+	fixtureRoot string
+	fixtureG    *grader
+	fixtureErr  error
+	fixtureDone func()
+)
+
+// fixture returns the root of the fixture kit and a grader for it, shared
+// by all tests so that each test binary is built once.
+func fixture(t *testing.T) (string, *grader) {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		fixtureRoot, fixtureErr = os.MkdirTemp("", "grader-fixture-")
+		if fixtureErr != nil {
+			return
+		}
+		for name, text := range fixtureFiles {
+			p := filepath.Join(fixtureRoot, filepath.FromSlash(name))
+			if fixtureErr = os.MkdirAll(filepath.Dir(p), 0o755); fixtureErr != nil {
+				return
+			}
+			if fixtureErr = os.WriteFile(p, []byte(text), 0o644); fixtureErr != nil {
+				return
+			}
+		}
+		fixtureG, fixtureDone, fixtureErr = newGrader(context.Background(), fixtureRoot, 2, io.Discard)
+	})
+	if fixtureErr != nil {
+		t.Fatalf("setting up the fixture kit: %v", fixtureErr)
+	}
+	return fixtureRoot, fixtureG
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixtureDone != nil {
+		fixtureDone()
+	}
+	if fixtureRoot != "" {
+		os.RemoveAll(fixtureRoot)
+	}
+	os.Exit(code)
+}
+
+// fixtureLab loads the fixture's catalogue and returns the lab id.
+func fixtureLab(t *testing.T, root, id string) *catalog.Lab {
+	t.Helper()
+	labs, err := catalog.Load(root)
+	if err != nil {
+		t.Fatalf("the fixture's catalogue: %v", err)
+	}
+	for _, l := range labs {
+		if l.ID == id {
+			return l
+		}
+	}
+	t.Fatalf("the fixture has no lab %s", id)
+	return nil
+}
+
+// resultsByName indexes a lab's results.
+func resultsByName(lr *labResult) map[string]*result {
+	m := make(map[string]*result)
+	for _, r := range lr.results {
+		m[r.test.Name] = r
+	}
+	return m
+}
+
+func (r *result) String() string {
+	return fmt.Sprintf("%s %s (exit %d, %s): %s\n%s", r.test.Name, r.outcome, r.exit, r.elapsed, r.reason, r.output)
+}
+
+// fixtureLabs returns the fixture's lab id as a selection.
+func fixtureLabs(t *testing.T, root, id string) []*catalog.Lab {
+	return []*catalog.Lab{fixtureLab(t, root, id)}
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+
+	"golabs/internal/catalog"
+)
+
+// A grader grades labs: it builds their test binaries and runs their tests.
+type grader struct {
+	root     string // the repository root, absolute
+	builds   *builder
+	runs     *runner
+	progress *progress // nil when nobody watches
+}
+
+// gradeOptions say how to grade: which build, and which tests.
+type gradeOptions struct {
+	tags    string // build tags, "" for the student's code
+	overlay string // -overlay file, or ""
+	private bool   // grade private tests too
+	// keep selects the tests to grade among those private allows; nil keeps all.
+	keep func(catalog.Test) bool
+}
+
+// A labResult is the grading of one lab.
+type labResult struct {
+	lab     *catalog.Lab
+	results []*result // the graded tests, in catalogue order
+	broken  []*binary // the packages that did not compile
+}
+
+func (lr *labResult) score() (earned, max int) {
+	for _, r := range lr.results {
+		earned += r.earned()
+		max += r.test.Points
+	}
+	return earned, max
+}
+
+// selected returns the tests of lab that opts grades, in catalogue order.
+func (opts *gradeOptions) selected(lab *catalog.Lab) []catalog.Test {
+	var tests []catalog.Test
+	for _, t := range lab.Tests {
+		if (t.Private && !opts.private) || (opts.keep != nil && !opts.keep(t)) {
+			continue
+		}
+		tests = append(tests, t)
+	}
+	return tests
+}
+
+// prepare builds the test binaries of pkgs and checks them against the
+// catalogue. The error joins every difference
+// between the catalogue and the code; a package that does not compile is
+// not an error here, but a lab whose tests all fail to build.
+func (g *grader) prepare(ctx context.Context, lab *catalog.Lab, pkgs []string, opts gradeOptions) (map[string]*binary, error) {
+	bins := make(map[string]*binary, len(pkgs))
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for _, pkg := range pkgs {
+		wg.Go(func() {
+			bin := g.builds.binary(ctx, pkg, opts.tags, opts.overlay)
+			mu.Lock()
+			bins[pkg] = bin
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	var errs []error
+	for _, pkg := range pkgs {
+		bin := bins[pkg]
+		switch {
+		case bin.err != nil:
+			errs = append(errs, bin.err)
+		case !bin.failed():
+			errs = append(errs, catalogueMismatch(lab, bin, opts.private)...)
+		}
+	}
+	return bins, errors.Join(errs...)
+}
+
+// grade grades the tests of lab that opts selects, each in a process of its
+// own, as many at once as the runner has slots. The error is a setup
+// problem: the catalogue does not match the code, or go failed to run.
+func (g *grader) grade(ctx context.Context, lab *catalog.Lab, opts gradeOptions) (*labResult, error) {
+	tests := opts.selected(lab)
+	var pkgs []string
+	for _, t := range tests {
+		if !slices.Contains(pkgs, t.Package) {
+			pkgs = append(pkgs, t.Package)
+		}
+	}
+	g.progress.build(lab.ID, true)
+	bins, err := g.prepare(ctx, lab, pkgs, opts)
+	g.progress.build(lab.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	lr := &labResult{lab: lab, results: make([]*result, len(tests))}
+	for _, pkg := range sortedKeys(bins) {
+		if bins[pkg].failed() {
+			lr.broken = append(lr.broken, bins[pkg])
+		}
+	}
+	g.progress.add(lab.ID, len(tests))
+	var wg sync.WaitGroup
+	for i, t := range tests {
+		wg.Go(func() {
+			lr.results[i] = g.runs.run(ctx, bins[t.Package], t)
+			g.progress.done(lab.ID)
+		})
+	}
+	wg.Wait()
+	return lr, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

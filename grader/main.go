@@ -1,0 +1,434 @@
+// The grader scores the labs of the kit, and proves that the kit itself is
+// sound.
+//
+// It reads the lab catalogue (labs/*.toml, see labs/README.md), builds each
+// lab package's tests once with the race detector (go test -c -race), and
+// runs every graded test in a process of its own, several at once, each with
+// its own time limit. A panic, a deadlock, a data race or an os.Exit costs
+// only the test it happened in.
+//
+// Usage:
+//
+//	go run ./grader [flags]
+//
+// The flags are:
+//
+//	-lab NAME      grade only this lab; repeat the flag or separate names
+//	               with commas (default: every lab in the catalogue)
+//	-run REGEXP    grade only the tests whose names match REGEXP
+//	-tags TAGS     build tags for go, as "solution" to grade the reference
+//	-private       grade the hidden tests too (adds the "private" tag)
+//	-overlay FILE  pass -overlay FILE to go, to grade a variant of the code
+//	-p N           run at most N processes at once (default: the CPU count)
+//	-v             print the output of every test that did not pass
+//	-json          print the result as JSON instead of tables
+//	-check         run the self-check instead of grading (see below)
+//	-check-runs R  how many times the self-check runs the reference (default 3)
+//	-list-packages print the Go packages of the labs, one a line, and exit
+//	-root DIR      the kit's repository (default: the nearest directory at or
+//	               above the working directory with labs/ and go.mod)
+//
+// # Verdicts
+//
+// Each test runs as <bin> -test.run '^Name$' -test.v=test2json, in its
+// package's directory, with GORACE=atexit_sleep_ms=0 added to the
+// environment, and its output goes through go tool test2json. The grader
+// fails closed: a test earns its points only when its own process reports an
+// explicit pass of exactly that test (a test2json "pass" event whose Test is
+// the test's name) and exits with status 0. Everything else earns nothing and
+// is classified as one of:
+//
+//	fail          the test reported a failure
+//	race          the race detector reported a data race
+//	panic         the process panicked or died of a fatal runtime error
+//	timeout       the test ran past its time limit; the grader sent SIGQUIT
+//	              for a goroutine dump, then killed its process group
+//	build_failed  the package did not compile
+//	no_result     the process ended without a pass or a fail of the test,
+//	              for example because the code called os.Exit
+//	skipped       the test skipped itself
+//	not_run       the grader stopped before the test ran
+//
+// Each test's output is kept up to 64 KiB of its head and 64 KiB of its tail.
+//
+// # Reports
+//
+// While it runs, the grader prints a progress line on standard error if that
+// is a terminal. Then it prints a table per lab (test, part, points, result,
+// time, and a one-line reason) and a last line "Score: X/Y". Colour is used
+// only when standard output is a terminal and NO_COLOR is not set.
+//
+// With -json it prints instead one JSON object:
+//
+//	{
+//	  "score": 95,                 // points earned, over every lab graded
+//	  "max_score": 100,            // points of every test graded
+//	  "labs": [{
+//	    "id": "crawler",           // the catalogue file's base name
+//	    "title": "Web crawler, three ways",
+//	    "file": "labs/crawler.toml",
+//	    "score": 95,
+//	    "max_score": 100,
+//	    "build_errors": [          // only packages that did not compile
+//	      {"package": "./crawler", "output": "compiler output"}
+//	    ],
+//	    "tests": [{                // the graded tests, in catalogue order
+//	      "name": "TestSerialShapes",
+//	      "package": "./crawler",
+//	      "part": "serial",
+//	      "points": 0,             // points earned
+//	      "max_points": 5,
+//	      "result": "fail",        // one of the verdicts above
+//	      "reason": "Serial fetched http://a/ twice",
+//	      "seconds": 0.31,
+//	      "output": "..."          // kept output; only when result is not "pass"
+//	    }]
+//	  }]
+//	}
+//
+// # Self-check
+//
+// With -check the grader proves, for each lab, that the kit is sound:
+//
+//  1. the catalogue matches the code: every graded test exists, and every
+//     Test function has points, built with and without -tags solution;
+//  2. the reference solution (-tags solution) earns full marks, -check-runs
+//     times over, each test in a fresh process as in grading;
+//  3. the stubs earn nothing: every graded test fails and its output says
+//     "not implemented", and grading them all takes less than 30 seconds;
+//  4. every mutant under <package>/testdata/mutants/ is caught: its header is
+//     well formed, it compiles, and each test on its "Must fail:" line
+//     earns nothing when the reference is built with the mutant in place.
+//
+// The self-check always includes the private tests. It prints a section per
+// lab and ends with a line "Check: PASS" or "Check: FAIL", after a list of
+// the problems it found.
+//
+// # Exit status
+//
+//	0  graded (whatever the score), or the self-check passed
+//	1  the self-check found a problem
+//	2  usage or setup error: a bad flag, an unknown lab, a malformed
+//	   catalogue, a catalogue that does not match the tests, no C compiler,
+//	   no go command; or the grader was interrupted
+//
+// go run prints a program's non-zero exit status and exits with status 1;
+// build the grader (go build -o grader ./grader) to see the status itself.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golabs/internal/catalog"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitCheck = 1
+	exitSetup = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// A listFlag collects the values of a repeatable flag that also takes
+// comma-separated lists.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(s string) error {
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" && !slices.Contains(*l, v) {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+// config is the command line.
+type config struct {
+	labs         listFlag
+	run          string
+	tags         string
+	private      bool
+	overlay      string
+	par          int
+	verbose      bool
+	json         bool
+	check        bool
+	checkRuns    int
+	listPackages bool
+	root         string
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("grader", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(&c.labs, "lab", "grade only this `lab` (repeatable, or a comma-separated list; default: all)")
+	fs.StringVar(&c.run, "run", "", "grade only the tests whose names match `regexp`")
+	fs.StringVar(&c.tags, "tags", "", "build `tags` for go, such as solution")
+	fs.BoolVar(&c.private, "private", false, "grade the hidden tests too (adds the private build tag)")
+	fs.StringVar(&c.overlay, "overlay", "", "pass -overlay `file` to go")
+	fs.IntVar(&c.par, "p", runtime.NumCPU(), "run at most `n` processes at once")
+	fs.BoolVar(&c.verbose, "v", false, "print the output of every test that did not pass")
+	fs.BoolVar(&c.json, "json", false, "print the result as JSON (schema: go doc ./grader)")
+	fs.BoolVar(&c.check, "check", false, "run the kit's self-check: catalogue, reference, stubs and mutants")
+	fs.IntVar(&c.checkRuns, "check-runs", 3, "with -check, how many `times` to run the reference")
+	fs.BoolVar(&c.listPackages, "list-packages", false, "print the labs' Go packages, one a line, and exit")
+	fs.StringVar(&c.root, "root", "", "the kit's repository `dir` (default: found from the working directory)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./grader [flags]\n\nGrades the labs of the catalogue in labs/; -check runs the kit's self-check.\nExit status: 0 graded, 1 self-check failed, 2 usage or setup error.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, fmt.Errorf("unexpected argument %q: name labs with -lab", fs.Arg(0))
+	case c.par < 1:
+		return nil, fmt.Errorf("-p %d: run at least one process at a time", c.par)
+	case c.checkRuns < 1:
+		return nil, fmt.Errorf("-check-runs %d: run the reference at least once", c.checkRuns)
+	}
+	if c.check {
+		for name, set := range map[string]bool{"-run": c.run != "", "-tags": c.tags != "", "-overlay": c.overlay != "", "-json": c.json} {
+			if set {
+				return nil, fmt.Errorf("%s cannot be combined with -check: the self-check chooses its own builds and tests", name)
+			}
+		}
+	}
+	if _, err := regexp.Compile(c.run); err != nil {
+		return nil, fmt.Errorf("-run %q: %v", c.run, err)
+	}
+	return c, nil
+}
+
+// cli runs the grader with the command-line args and returns its exit status.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "grader: %v\nrun go run ./grader -h for the flags\n", err)
+		return exitSetup
+	}
+	setupErr := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "grader: "+format+"\n", args...)
+		return exitSetup
+	}
+
+	root, err := findRoot(c.root)
+	if err != nil {
+		return setupErr("%v", err)
+	}
+	all, err := catalog.Load(root)
+	if err != nil {
+		return setupErr("the lab catalogue is malformed; fix these problems:\n%v", indent(err.Error(), "  "))
+	}
+	labs, err := selectLabs(all, c.labs)
+	if err != nil {
+		return setupErr("%v", err)
+	}
+	if c.listPackages {
+		for _, lab := range labs {
+			for _, p := range lab.Packages {
+				fmt.Fprintln(stdout, p)
+			}
+		}
+		return exitOK
+	}
+
+	opts := gradeOptions{tags: joinTags(c.tags, c.private), private: c.private}
+	if c.run != "" {
+		re := regexp.MustCompile(c.run)
+		opts.keep = func(t catalog.Test) bool { return re.MatchString(t.Name) }
+		var kept []*catalog.Lab
+		for _, lab := range labs {
+			if len(opts.selected(lab)) > 0 {
+				kept = append(kept, lab)
+			}
+		}
+		if len(kept) == 0 {
+			return setupErr("-run %q matches no graded test of %s", c.run, labNames(labs))
+		}
+		labs = kept
+	}
+	if c.overlay != "" {
+		if c.overlay, err = filepath.Abs(c.overlay); err != nil {
+			return setupErr("-overlay: %v", err)
+		}
+		opts.overlay = c.overlay
+	}
+
+	g, cleanup, err := newGrader(ctx, root, c.par, stderr)
+	if err != nil {
+		return setupErr("%v", err)
+	}
+	defer cleanup()
+	out := outputStyle(stdout)
+
+	if c.check {
+		code := runCheck(ctx, g, labs, c.checkRuns, stdout, out, c.verbose)
+		g.progress.clear()
+		if ctx.Err() != nil {
+			return setupErr("interrupted")
+		}
+		return code
+	}
+
+	results := make([]*labResult, len(labs))
+	errs := make([]error, len(labs))
+	var wg sync.WaitGroup
+	for i, lab := range labs {
+		wg.Go(func() { results[i], errs[i] = g.grade(ctx, lab, opts) })
+	}
+	wg.Wait()
+	g.progress.clear()
+	if err := errors.Join(errs...); err != nil {
+		if ctx.Err() != nil {
+			return setupErr("interrupted")
+		}
+		return setupErr("the catalogue does not match the code; fix these problems:\n%v", indent(err.Error(), "  "))
+	}
+	if c.json {
+		if err := writeJSON(stdout, results); err != nil {
+			return setupErr("writing the report: %v", err)
+		}
+	} else {
+		writeText(stdout, results, out, c.verbose)
+	}
+	if ctx.Err() != nil {
+		return setupErr("interrupted: the tests marked NOT RUN were not graded")
+	}
+	return exitOK
+}
+
+// newGrader checks that the tools grading needs are there, and returns a
+// grader whose binaries live in a temporary directory that cleanup removes.
+func newGrader(ctx context.Context, root string, par int, stderr io.Writer) (*grader, func(), error) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		return nil, nil, errors.New("the go command is not on the PATH: install Go (https://go.dev/doc/install) and add its bin directory to the PATH")
+	}
+	if _, err := findCC(); err != nil {
+		return nil, nil, err
+	}
+	test2json, err := findTest2json(ctx, goCmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmp, err := os.MkdirTemp("", "grader-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("making a directory for the test binaries: %v", err)
+	}
+	slots := make(chan struct{}, par)
+	env := testEnv()
+	g := &grader{
+		root:   root,
+		builds: &builder{root: root, tmp: tmp, goCmd: goCmd, slots: slots, env: os.Environ()},
+		runs:   &runner{test2json: test2json, env: env, slots: slots},
+	}
+	if f, ok := stderr.(*os.File); ok {
+		g.progress = newProgress(f)
+	}
+	return g, func() { os.RemoveAll(tmp) }, nil
+}
+
+// outputStyle returns the style of the report on w.
+func outputStyle(w io.Writer) style {
+	f, ok := w.(*os.File)
+	return style{color: ok && useColor(f)}
+}
+
+// findRoot returns dir, or else the nearest directory at or above the
+// working directory that holds labs/ and go.mod, as an absolute path.
+func findRoot(dir string) (string, error) {
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return "", err
+		}
+		if !isRoot(abs) {
+			return "", fmt.Errorf("-root %s: not the kit's repository (no labs/ or no go.mod there)", dir)
+		}
+		return abs, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if isRoot(d) {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("%s is not inside the kit's repository: run the grader from the directory that holds labs/ and go.mod", wd)
+		}
+	}
+}
+
+func isRoot(dir string) bool {
+	labs, err1 := os.Stat(filepath.Join(dir, catalog.Dir))
+	_, err2 := os.Stat(filepath.Join(dir, "go.mod"))
+	return err1 == nil && labs.IsDir() && err2 == nil
+}
+
+// selectLabs returns the labs named, in course order; no names means all.
+func selectLabs(all []*catalog.Lab, names []string) ([]*catalog.Lab, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	var labs []*catalog.Lab
+	for _, lab := range all {
+		if slices.Contains(names, lab.ID) {
+			labs = append(labs, lab)
+		}
+	}
+	for _, name := range names {
+		if !slices.ContainsFunc(all, func(l *catalog.Lab) bool { return l.ID == name }) {
+			return nil, fmt.Errorf("unknown lab %q: the labs are %s", name, labNames(all))
+		}
+	}
+	return labs, nil
+}
+
+func labNames(labs []*catalog.Lab) string {
+	var names []string
+	for _, l := range labs {
+		names = append(names, l.ID)
+	}
+	return strings.Join(names, ", ")
+}
+
+// joinTags normalises a -tags value and adds "private" if asked.
+func joinTags(tags string, private bool) string {
+	var list listFlag
+	list.Set(strings.ReplaceAll(tags, " ", ","))
+	if private {
+		list.Set("private")
+	}
+	return list.String()
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"syscall"
+	"time"
+
+	"golabs/internal/catalog"
+)
+
+// A result is the verdict on one graded test.
+type result struct {
+	test    catalog.Test
+	outcome outcome
+	reason  string // one line: why it did not pass
+	elapsed time.Duration
+	exit    int    // the process's exit status; -1 if killed or never run
+	output  string // what was kept of the output: head and tail
+	stubbed bool   // the output said "not implemented"
+}
+
+// earned returns the points the test earned.
+func (r *result) earned() int {
+	if r.outcome == pass {
+		return r.test.Points
+	}
+	return 0
+}
+
+const (
+	// quitGrace is how long a test process has, after SIGQUIT at its time
+	// limit, to print its goroutine dump before it is killed.
+	quitGrace = 2 * time.Second
+	// backstop is how far past the grader's limit the test binary's own
+	// -test.timeout is set, to end it should the grader itself die.
+	backstop = 10 * time.Second
+	// maxLine is the longest test2json line the grader reads.
+	maxLine = 1 << 20
+)
+
+// A runner runs single tests in processes of their own.
+type runner struct {
+	test2json string
+	env       []string
+	slots     chan struct{} // one per process that may run at once
+}
+
+// run runs test t of bin in a new process and classifies what happened. It
+// waits for a slot first.
+func (r *runner) run(ctx context.Context, bin *binary, t catalog.Test) *result {
+	res := &result{test: t, exit: -1}
+	if bin.failed() {
+		res.outcome, res.reason = buildFailed, "build failed: "+bin.compileError()
+		return res
+	}
+	select {
+	case r.slots <- struct{}{}:
+	case <-ctx.Done():
+		res.outcome, res.reason = notRun, "not run: the grader was interrupted"
+		return res
+	}
+	defer func() { <-r.slots }()
+	if ctx.Err() != nil {
+		res.outcome, res.reason = notRun, "not run: the grader was interrupted"
+		return res
+	}
+	if err := r.runProcess(ctx, bin, t, res); err != nil {
+		res.outcome, res.reason = notRun, "not run: "+err.Error()
+	}
+	return res
+}
+
+func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, res *result) error {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer pr.Close()
+	defer pw.Close()
+
+	// test2json reads the test binary's framed output and writes events.
+	conv := exec.Command(r.test2json, "-t", "-p", bin.pkg)
+	conv.Stdin = pr
+	var convErr bytes.Buffer
+	conv.Stderr = &convErr
+	events, err := conv.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := conv.Start(); err != nil {
+		return fmt.Errorf("starting test2json: %v", err)
+	}
+	pr.Close()
+
+	cmd := exec.Command(bin.path,
+		"-test.run", "^"+regexp.QuoteMeta(t.Name)+"$",
+		"-test.count=1",
+		"-test.v=test2json",
+		"-test.paniconexit0",
+		"-test.timeout="+(t.Timeout+backstop).String(),
+	)
+	cmd.Dir = bin.dir
+	cmd.Env = r.env
+	cmd.Stdout, cmd.Stderr = pw, pw
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+
+	obs := newObserver(t.Name)
+	decoded := make(chan error, 1)
+	go func() { decoded <- decode(events, obs) }()
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		<-decoded
+		conv.Wait()
+		return fmt.Errorf("starting the test binary: %v", err)
+	}
+	pw.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	pgid := cmd.Process.Pid
+	killGroup := func() { syscall.Kill(-pgid, syscall.SIGKILL) }
+	limit := time.NewTimer(t.Timeout)
+	defer limit.Stop()
+	var (
+		waitErr     error
+		killed      bool
+		interrupted bool
+	)
+	select {
+	case waitErr = <-exited:
+	case <-limit.C:
+		// Ask for a goroutine dump, then kill whatever is left.
+		killed = true
+		cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case waitErr = <-exited:
+		case <-time.After(quitGrace):
+			killGroup()
+			waitErr = <-exited
+		}
+	case <-ctx.Done():
+		interrupted = true
+		killGroup()
+		waitErr = <-exited
+	}
+	res.elapsed = time.Since(start)
+	// Children the test left behind would hold the pipe open.
+	killGroup()
+
+	select {
+	case err = <-decoded:
+	case <-time.After(10 * time.Second):
+		conv.Process.Kill()
+		err = errors.New("test2json did not finish")
+		<-decoded
+	}
+	conv.Wait()
+	if interrupted {
+		return errors.New("the grader was interrupted")
+	}
+	if err != nil {
+		return fmt.Errorf("reading the test's events: %v %s", err, bytes.TrimSpace(convErr.Bytes()))
+	}
+
+	res.exit = exitStatus(waitErr)
+	res.outcome, res.reason = obs.verdict(res.exit, killed, t.Timeout)
+	res.output = obs.out.String()
+	res.stubbed = obs.notImplemented
+	if res.outcome == timeout {
+		res.output = cleanDump(res.output)
+		if where := stuckAt(res.output, bin.dir); where != "" {
+			res.reason = fmt.Sprintf("timed out after %s; still waiting: %s", shortDuration(t.Timeout), where)
+		}
+	}
+	return nil
+}
+
+// decode feeds test2json's events to obs. A line that is not an event
+// (test2json's own complaints) is kept as output.
+func decode(r io.Reader, obs *observer) error {
+	return eachLine(r, maxLine, func(line []byte) {
+		var e event
+		if err := json.Unmarshal(line, &e); err != nil || e.Action == "" {
+			obs.event(event{Action: "output", Output: string(line) + "\n"})
+			return
+		}
+		obs.event(e)
+	})
+}
+
+// exitStatus returns a process's exit status, or -1 if a signal ended it.
+func exitStatus(err error) int {
+	if err == nil {
+		return 0
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode()
+	}
+	return -1
+}
