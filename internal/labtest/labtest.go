@@ -103,8 +103,8 @@ func trimLeak(s string) string {
 	return out
 }
 
-// Goroutines returns a dump of the goroutines that are running code of the
-// lab package in dir (a directory, usually "." in a test), omitting frames of
+// Goroutines returns a dump of the goroutines, other than the caller's, that
+// are running code of the lab package in dir (a directory, usually "." in a test), omitting frames of
 // the Go runtime, at most max of them, so a student sees where their code is
 // blocked. It returns "" if there is none.
 func Goroutines(dir string, max int) string {
@@ -123,7 +123,8 @@ func Goroutines(dir string, max int) string {
 	}
 	var kept []string
 	total := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
+	// The first goroutine of the dump is the caller's own.
+	for _, g := range strings.Split(string(buf), "\n\n")[1:] {
 		if !inLabCode(g, abs) {
 			continue
 		}
