@@ -27,7 +27,7 @@ STRESS_TAGS := solution$(if $(PRIVATE),$(comma)private)
 LABFLAG := $(if $(LAB),-lab $(LAB))
 
 .DEFAULT_GOAL := help
-.PHONY: help grade test test-solution vet fmt-check check stress
+.PHONY: help grade test test-solution vet fmt-check check stress manifest
 
 help: ## list the targets (the default)
 	@echo "usage: make TARGET [LAB=crawler] [TAGS=solution] [RUN=regexp] [GRADEFLAGS=...] [COUNT=100] [PAR=1]"
@@ -71,6 +71,9 @@ check: ## the kit's self-check: fmt-check, vet, the kit's own tests, go run ./gr
 	$(GO) run ./grader -check $(LABFLAG) || failed="$$failed self-check"; \
 	if [ -n "$$failed" ]; then echo "make check: FAIL:$$failed"; exit 1; fi; \
 	echo "make check: PASS"
+
+manifest: ## regenerate labs/manifest.sha256, the sums of the protected files; commit it with them
+	$(GO) run ./grader -write-manifest
 
 stress: ## run the reference suites COUNT times under -race, PAR runs side by side
 	@pkgs=$$($(GO) run ./grader -list-packages $(LABFLAG)) || exit 2; \

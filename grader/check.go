@@ -71,7 +71,7 @@ func runCheck(ctx context.Context, g *grader, labs []*catalog.Lab, runs int, w i
 		g.progress.clear()
 		fmt.Fprintf(w, format, args...)
 	}
-	say("Self-check of %s: catalogue, stubs, reference (%d runs), mutants; at most %d processes at once\n",
+	say("Self-check of %s: catalogue, stubs, reference (%d runs), mutants, manifest; at most %d processes at once\n",
 		labNames(labs), runs, cap(g.runs.slots))
 
 	// 1. Mutant headers, which need nothing built.
@@ -99,6 +99,10 @@ func runCheck(ctx context.Context, g *grader, labs []*catalog.Lab, runs int, w i
 		say("\n%s: the reference earns full marks %d times\n%s", lc.lab.ID, runs, lc.reference.String())
 		say("\n%s: every mutant loses points\n%s", lc.lab.ID, lc.mutantRep.String())
 	}
+	// 5. The manifest of the protected files, against the tree.
+	var manifestRep bytes.Buffer
+	c.checkManifest(labs, &manifestRep)
+	say("\nThe manifest (%s) is up to date\n%s", manifestFile, manifestRep.String())
 
 	elapsed := time.Since(start).Round(time.Second)
 	if n := len(c.problems); n > 0 {

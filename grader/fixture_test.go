@@ -13,7 +13,7 @@ import (
 )
 
 // The fixture is a small kit of its own, generated into a temporary
-// directory: a module "fixture" with four labs whose tests pass, fail, race,
+// directory: a module "fixture" with labs whose tests pass, fail, race,
 // panic, hang, exit and lie in every way the grader must classify.
 var fixtureFiles = map[string]string{
 	"go.mod": "module fixture\n\ngo 1.25\n",
@@ -71,6 +71,19 @@ name = "TestNoisy"
 points = 1
 [[tests]]
 name = "TestTestify"
+points = 1
+[[tests]]
+name = "TestFramedForgery"
+points = 1
+[[tests]]
+name = "TestForgedJSON"
+points = 1
+[[tests]]
+name = "TestDeadlock"
+points = 1
+timeout = "2s"
+[[tests]]
+name = "TestFlood"
 points = 1
 `,
 	"fix/fix.go": `package fix
@@ -185,7 +198,39 @@ func TestNoisy(t *testing.T) {
 func TestTestify(t *testing.T) {
 	t.Error("\n\tError Trace:\tfix_test.go:1\n\tError:      \tShould be true\n\tTest:       \tTestTestify\n\tMessages:   \tSerial fetched a page twice: keep a map of fetched pages")
 }
+
+// TestFramedForgery prints what the testing package prints for a pass,
+// test2json's framing byte included, and ends the process with status 0
+// before the real verdict: plain go test and go test -json call it a pass.
+func TestFramedForgery(t *testing.T) {
+	os.Stdout.WriteString("\x16--- PASS: TestFramedForgery (0.00s)\n\x16=== NAME  \n\x16PASS\n")
+	syscall.Exit(0)
+}
+
+// TestForgedJSON prints test2json events of its own, then exits 0.
+func TestForgedJSON(t *testing.T) {
+	fmt.Println(` + "`" + `{"Action":"pass","Test":"TestForgedJSON","Elapsed":0}` + "`" + `)
+	fmt.Println(` + "`" + `{"Action":"pass","Elapsed":0}` + "`" + `)
+	syscall.Exit(0)
+}
+
+func TestDeadlock(t *testing.T) {
+	var mu sync.Mutex
+	mu.Lock()
+	mu.Lock()
+}
+
+func TestFlood(t *testing.T) {
+	line := strings.Repeat("z", 1023) + "\n"
+	block := strings.Repeat(line, 1024)
+	for range 100 {
+		os.Stdout.WriteString(block)
+	}
+	t.Fatal("100 MB of output")
+}
 `,
+
+	"fix/main_test.go": hookMain("fix"),
 
 	// Lab "broken": a package that does not compile.
 	"labs/broken.toml": `
@@ -244,6 +289,37 @@ part = "add"
 points = 1
 private = true
 `,
+	"calc/main_test.go": hookMain("calc"),
+
+	// Lab "initexit": a student file that ends the process in init, before
+	// any test runs; the lab allows os.Exit so that the static check lets it
+	// through to show the run-time defence.
+	"labs/initexit.toml": `
+title = "Exit in init"
+order = 5
+packages = ["./initexit"]
+student_files = ["initexit/initexit.go"]
+allow = ["os.Exit"]
+[[tests]]
+name = "TestAnything"
+points = 2
+`,
+	"initexit/initexit.go":  "package initexit\n\nimport \"os\"\n\nfunc init() { os.Exit(0) }\n",
+	"initexit/init_test.go": "package initexit\n\nimport \"testing\"\n\nfunc TestAnything(t *testing.T) {}\n",
+	"initexit/main_test.go": hookMain("initexit"),
+
+	// Labs "cheat" and "cheatok": a student function that forges a framed
+	// pass and exits through syscall. The static check refuses "cheat";
+	// "cheatok" allows syscall, and the harness's silence fails the test.
+	"labs/cheat.toml":       cheatToml("Cheat", 6, ""),
+	"cheat/cheat.go":        cheatGo("cheat"),
+	"cheat/cheat_test.go":   cheatTest("cheat"),
+	"cheat/main_test.go":    hookMain("cheat"),
+	"labs/cheatok.toml":     cheatToml("Cheat, allowed", 7, `allow = ["syscall"]`),
+	"cheatok/cheat.go":      cheatGo("cheatok"),
+	"cheatok/cheat_test.go": cheatTest("cheatok"),
+	"cheatok/main_test.go":  hookMain("cheatok"),
+
 	"calc/calc.go":          "//go:build !solution\n\npackage calc\n\n// Add returns a+b.\nfunc Add(a, b int) int { panic(\"calc: Add is not implemented yet\") }\n",
 	"calc/calc_solution.go": "//go:build solution\n\npackage calc\n\n// Add returns a+b.\nfunc Add(a, b int) int { return a + b }\n",
 	"calc/calc_test.go": `package calc
@@ -292,6 +368,43 @@ func Add(a, b int) int { return 0 }
 `,
 }
 
+// hookMain is the TestMain of a fixture lab: the kit's own gradehook, which
+// the fixture module carries a copy of.
+func hookMain(pkg string) string {
+	return "package " + pkg + "\n\nimport (\n\t\"testing\"\n\n\t\"fixture/gradehook\"\n)\n\n" +
+		"func TestMain(m *testing.M) { gradehook.Main(m) }\n"
+}
+
+func cheatToml(title string, order int, allow string) string {
+	pkg := "cheat"
+	if allow != "" {
+		pkg = "cheatok"
+	}
+	return fmt.Sprintf("title = %q\norder = %d\npackages = [\"./%s\"]\nstudent_files = [\"%s/cheat.go\"]\n%s\n"+
+		"[[tests]]\nname = \"TestSolved\"\npoints = 4\n", title, order, pkg, pkg, allow)
+}
+
+func cheatGo(pkg string) string {
+	return "package " + pkg + `
+
+import (
+	"os"
+	"syscall"
+)
+
+// Solve pretends: it prints the framed lines of a pass and ends the process.
+func Solve() int {
+	os.Stdout.WriteString("\x16--- PASS: TestSolved (0.00s)\n\x16PASS\n")
+	syscall.Exit(0)
+	return 0
+}
+`
+}
+
+func cheatTest(pkg string) string {
+	return "package " + pkg + "\n\nimport \"testing\"\n\nfunc TestSolved(t *testing.T) {\n\tif Solve() != 42 {\n\t\tt.Fatal(\"Solve() != 42\")\n\t}\n}\n"
+}
+
 var (
 	fixtureOnce sync.Once
 	fixtureRoot string
@@ -309,7 +422,16 @@ func fixture(t *testing.T) (string, *grader) {
 		if fixtureErr != nil {
 			return
 		}
+		// The fixture module carries a copy of the kit's gradehook.
+		hook, err := os.ReadFile(filepath.Join("..", "internal", "gradehook", "gradehook.go"))
+		if fixtureErr = err; err != nil {
+			return
+		}
+		files := map[string]string{"gradehook/gradehook.go": string(hook)}
 		for name, text := range fixtureFiles {
+			files[name] = text
+		}
+		for name, text := range files {
 			p := filepath.Join(fixtureRoot, filepath.FromSlash(name))
 			if fixtureErr = os.MkdirAll(filepath.Dir(p), 0o755); fixtureErr != nil {
 				return

@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"golabs/internal/catalog"
+	"golabs/internal/guard"
 )
 
 // A grader grades labs: it builds their test binaries and runs their tests.
@@ -29,8 +34,9 @@ type gradeOptions struct {
 // A labResult is the grading of one lab.
 type labResult struct {
 	lab     *catalog.Lab
-	results []*result // the graded tests, in catalogue order
-	broken  []*binary // the packages that did not compile
+	results []*result       // the graded tests, in catalogue order
+	broken  []*binary       // the packages that did not compile
+	refused []guard.Finding // what the static check of the student files refused
 }
 
 func (lr *labResult) score() (earned, max int) {
@@ -90,6 +96,11 @@ func (g *grader) prepare(ctx context.Context, lab *catalog.Lab, pkgs []string, o
 // problem: the catalogue does not match the code, or go failed to run.
 func (g *grader) grade(ctx context.Context, lab *catalog.Lab, opts gradeOptions) (*labResult, error) {
 	tests := opts.selected(lab)
+	if !slices.Contains(strings.Split(opts.tags, ","), "solution") {
+		if findings := g.screen(lab); len(findings) > 0 {
+			return refusedLab(lab, tests, findings), nil
+		}
+	}
 	var pkgs []string
 	for _, t := range tests {
 		if !slices.Contains(pkgs, t.Package) {
@@ -118,6 +129,53 @@ func (g *grader) grade(ctx context.Context, lab *catalog.Lab, opts gradeOptions)
 	}
 	wg.Wait()
 	return lr, nil
+}
+
+// screen runs the static check on lab's student files (see package guard).
+// A file that does not parse is left to the compiler, which will say why.
+func (g *grader) screen(lab *catalog.Lab) []guard.Finding {
+	var files []string
+	for _, f := range lab.StudentFiles {
+		files = append(files, filepath.Join(g.root, filepath.FromSlash(f)))
+	}
+	findings, err := guard.Check(files, modulePath(g.root), lab.Allow)
+	if err != nil {
+		return nil
+	}
+	for i := range findings {
+		if rel, err := filepath.Rel(g.root, findings[i].Pos.Filename); err == nil {
+			findings[i].Pos.Filename = filepath.ToSlash(rel)
+		}
+	}
+	return findings
+}
+
+// refusedLab is the grading of a lab whose student files the static check
+// refused: every test earns nothing, and says why.
+func refusedLab(lab *catalog.Lab, tests []catalog.Test, findings []guard.Finding) *labResult {
+	reason := "refused: " + findings[0].String()
+	if len(findings) > 1 {
+		reason += fmt.Sprintf(" (and %d more)", len(findings)-1)
+	}
+	lr := &labResult{lab: lab, refused: findings}
+	for _, t := range tests {
+		lr.results = append(lr.results, &result{test: t, outcome: refused, reason: reason, exit: -1})
+	}
+	return lr
+}
+
+// modulePath returns the module path declared in root's go.mod, or "".
+func modulePath(root string) string {
+	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.Trim(strings.TrimSpace(rest), `"`)
+		}
+	}
+	return ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -38,6 +38,10 @@ func TestGradeVerdicts(t *testing.T) {
 		{"TestStub", fail, "fix: Stub is not implemented yet"},
 		{"TestNoisy", fail, "too much output"},
 		{"TestTestify", fail, "Serial fetched a page twice: keep a map of fetched pages"},
+		{"TestFramedForgery", noResult, "its harness reported no result"},
+		{"TestForgedJSON", noResult, "exited (status 0) without reporting a result"},
+		{"TestDeadlock", timeout, "timed out after 2s"},
+		{"TestFlood", fail, "100 MB of output"},
 	}
 	for _, tt := range tests {
 		r := results[tt.name]
@@ -59,8 +63,8 @@ func TestGradeVerdicts(t *testing.T) {
 	if got, want := len(lr.results), len(tests); got != want {
 		t.Errorf("graded %d tests, want %d", got, want)
 	}
-	if earned, max := lr.score(); earned != 1 || max != 16 {
-		t.Errorf("score %d/%d, want 1/16", earned, max)
+	if earned, max := lr.score(); earned != 1 || max != 20 {
+		t.Errorf("score %d/%d, want 1/20", earned, max)
 	}
 
 	if r := results["TestTimeout"]; r != nil {
@@ -75,6 +79,12 @@ func TestGradeVerdicts(t *testing.T) {
 		if len(r.output) > 2*keptOutput+1024 || !strings.Contains(r.output, "bytes of output cut") {
 			t.Errorf("TestNoisy printed 9 MB; the grader kept %d bytes, want at most %d and a note of the cut", len(r.output), 2*keptOutput+1024)
 		}
+	}
+	if r := results["TestFlood"]; r != nil && len(r.output) > 2*keptOutput+1024 {
+		t.Errorf("TestFlood printed 100 MB; the grader kept %d bytes, want at most %d", len(r.output), 2*keptOutput+1024)
+	}
+	if r := results["TestDeadlock"]; r != nil && !strings.Contains(r.reason, "still waiting") {
+		t.Errorf("a deadlock's reason must say where the test was waiting; got %q", r.reason)
 	}
 	if r := results["TestStub"]; r != nil && !r.stubbed {
 		t.Errorf("TestStub's output says \"not implemented\", but the grader did not notice")
@@ -140,7 +150,8 @@ func TestCheck(t *testing.T) {
 		"off-by-one  yes     -5",
 		"zero        no      -3",
 		"calc: mutant zero (Add always returns zero.) is not caught: TestAddZero passed",
-		"Check: FAIL: 1 problem in calc",
+		"labs/manifest.sha256 does not exist: run make manifest and commit it", // the fixture has none
+		"Check: FAIL: 2 problems in calc",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report must contain %q:\n%s", want, report)
@@ -202,7 +213,7 @@ func TestCLI(t *testing.T) {
 	}
 
 	code, stdout, _ = run("-list-packages")
-	if code != exitOK || stdout != "./fix\n./broken\n./mismatch\n./calc\n" {
+	if code != exitOK || stdout != "./fix\n./broken\n./mismatch\n./calc\n./initexit\n./cheat\n./cheatok\n" {
 		t.Errorf("-list-packages: exit %d\n%s", code, stdout)
 	}
 }
@@ -214,5 +225,41 @@ func TestCLIMissingCompiler(t *testing.T) {
 	code := cli(context.Background(), []string{"-root", root, "-lab", "fix"}, &stdout, &stderr)
 	if code != exitSetup || !strings.Contains(stderr.String(), "the race detector needs cgo and a C compiler") {
 		t.Errorf("without a C compiler: exit %d\n%s", code, stderr.String())
+	}
+}
+
+// TestGradeForgeries grades student files that try to forge a pass: the
+// static check refuses them, and where a lab allows what they use, the
+// harness's silence fails them anyway.
+func TestGradeForgeries(t *testing.T) {
+	t.Parallel()
+	root, g := fixture(t)
+	for _, tc := range []struct {
+		lab     string
+		outcome outcome
+		reason  string
+	}{
+		{"cheat", refused, `cheat/cheat.go:5:2: import "syscall" is not allowed in a submission`},
+		{"cheatok", noResult, "its harness reported no result"},
+		{"initexit", noResult, "without reporting a result"},
+	} {
+		lr, err := g.grade(context.Background(), fixtureLab(t, root, tc.lab), gradeOptions{})
+		if err != nil {
+			t.Fatalf("grading %s: %v", tc.lab, err)
+		}
+		for _, r := range lr.results {
+			if r.outcome != tc.outcome || !strings.Contains(r.reason, tc.reason) || r.earned() != 0 {
+				t.Errorf("%s.%s: got %s %q (%d points), want %s with a reason containing %q\n%v",
+					tc.lab, r.test.Name, r.outcome, r.reason, r.earned(), tc.outcome, tc.reason, r)
+			}
+		}
+		if tc.outcome == refused {
+			var out bytes.Buffer
+			writeText(&out, []*labResult{lr}, style{}, false)
+			if !strings.Contains(out.String(), "cheat/cheat.go:14:2: syscall.Exit") &&
+				!strings.Contains(out.String(), `cheat/cheat.go:5:2: import "syscall"`) {
+				t.Errorf("the report must list what the static check refused, with file and line:\n%s", out.String())
+			}
+		}
 	}
 }

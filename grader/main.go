@@ -22,9 +22,22 @@
 //	-p N           run at most N processes at once (default: the CPU count)
 //	-v             print the output of every test that did not pass
 //	-json          print the result as JSON instead of tables
+//	-markdown      print the result as Markdown instead of tables, for a CI
+//	               job summary (not with -json)
+//	-gradescope FILE
+//	               also write Gradescope's results.json to FILE
+//	-junit FILE    also write the result as JUnit XML to FILE
+//	-runs N        find flaky tests: run each selected test N times and
+//	               print its pass rate and ways of failing (see Reports)
 //	-check         run the self-check instead of grading (see below)
 //	-check-runs R  how many times the self-check runs the reference (default 3)
 //	-list-packages print the Go packages of the labs, one a line, and exit
+//	-strict        refuse to grade if a protected file of the graded labs was
+//	               modified or is missing, or there is no manifest (exit
+//	               status 3), and exit with status 1 if a point was missed
+//	-write-manifest
+//	               write labs/manifest.sha256 for the tree and exit (see
+//	               Protected files)
 //	-root DIR      the kit's repository (default: the nearest directory at or
 //	               above the working directory with labs/ and go.mod)
 //
@@ -44,12 +57,56 @@
 //	timeout       the test ran past its time limit; the grader sent SIGQUIT
 //	              for a goroutine dump, then killed its process group
 //	build_failed  the package did not compile
+//	refused       the static check refused a student file: it uses
+//	              something that could subvert grading (package guard)
 //	no_result     the process ended without a pass or a fail of the test,
 //	              for example because the code called os.Exit
 //	skipped       the test skipped itself
 //	not_run       the grader stopped before the test ran
 //
 // Each test's output is kept up to 64 KiB of its head and 64 KiB of its tail.
+//
+// # What student code cannot do
+//
+// Output can be forged: code under test can print the lines go test and
+// test2json print for a pass, framing byte included, and then end the
+// process before the real verdict. So a pass also needs the word of the
+// lab's test harness: each lab's TestMain calls gradehook.Main, which takes a
+// fresh random nonce from a pipe before any student code runs and, when the
+// tests are done, reports their exit code under that nonce on a second pipe.
+// A process that ends any other way reports nothing and earns nothing.
+//
+// Before the student's code is built (any grading without the solution
+// tag), the static check of package guard reads the catalogue's student
+// files and refuses the lab, naming file and line, if they import unsafe,
+// syscall, os/exec or cgo, use //go:linkname or other compiler directives,
+// call os.Exit, open raw descriptors or touch other processes. A lab that
+// needs one of these lists it under allow in its catalogue file.
+//
+// # Protected files
+//
+// A student edits only the student files the catalogue names. The rest is
+// protected: each lab's other files (in its package directories and their
+// testdata), the catalogue files labs/*.toml, everything under internal/
+// and grader/, go.mod, go.sum and the Makefile. labs/manifest.sha256 holds
+// their SHA-256 sums in sha256sum's format, as the student release has them:
+// reference solutions (*_solution.go), mutants (testdata/mutants/) and
+// files built only with the private tag are not in it. The files are those
+// git tracks, or every file of the tree where git is unavailable.
+//
+// Before it builds anything, every grading run holds the graded labs'
+// protected files (and the shared ones) against the manifest, and names each
+// one that was modified or is missing, on standard error and at the top of
+// the report: "warning: protected file crawler/crawler_test.go was modified;
+// official grading uses the pristine copy". Official grading copies only the
+// student files into a pristine tree, so such a change counts for nothing
+// there. Without a manifest the grader warns too, and grades. With -strict
+// it refuses to grade if any of these warnings applies (exit status 3), and
+// exits with status 1 if a graded test did not earn all its points.
+//
+// Course staff regenerate the manifest with -write-manifest (make manifest)
+// and commit it with the files it covers; the self-check fails while it is
+// out of date.
 //
 // # Reports
 //
@@ -63,6 +120,17 @@
 //	{
 //	  "score": 95,                 // points earned, over every lab graded
 //	  "max_score": 100,            // points of every test graded
+//	  "integrity": {               // the check of the protected files
+//	    "manifest": "labs/manifest.sha256",
+//	    "status": "changed",       // ok, changed (modified or missing files),
+//	                               // no_manifest, or error (unreadable)
+//	    "checked": 31,             // protected files held against the manifest
+//	    "modified": ["crawler/crawler_test.go"],  // only if some were
+//	    "missing": ["crawler/fetcher.go"],        // only if some are
+//	    "warnings": [              // as printed, without "warning: "
+//	      "protected file crawler/crawler_test.go was modified; official grading uses the pristine copy"
+//	    ]
+//	  },
 //	  "labs": [{
 //	    "id": "crawler",           // the catalogue file's base name
 //	    "title": "Web crawler, three ways",
@@ -71,6 +139,9 @@
 //	    "max_score": 100,
 //	    "build_errors": [          // only packages that did not compile
 //	      {"package": "./crawler", "output": "compiler output"}
+//	    ],
+//	    "refused": [               // only what the static check refused
+//	      "crawler/mutex.go:12:2: os.Exit is not allowed in a submission: ..."
 //	    ],
 //	    "tests": [{                // the graded tests, in catalogue order
 //	      "name": "TestSerialShapes",
@@ -86,6 +157,43 @@
 //	  }]
 //	}
 //
+// With -markdown it prints instead GitHub-flavoured Markdown, for a CI job
+// summary (go run ./grader -markdown >> "$GITHUB_STEP_SUMMARY"): a heading
+// and a table per lab, the output of each test that did not pass in a
+// collapsed <details> block, and a last line "**Score: X/Y**".
+//
+// -gradescope FILE and -junit FILE write report files too, whatever goes to
+// standard output. Each file is written whole or not at all (a temporary
+// file, then a rename), and holds at most 10 KiB of each test's output, its
+// head and its tail.
+//
+//   - The results.json follows Gradescope's autograder specification
+//     (https://gradescope-autograders.readthedocs.io/en/latest/specs/): one
+//     entry per graded test, named "crawler: TestSerialShapes (A. Serial
+//     crawler)" and numbered "<lab order>.<test>", with its points, status
+//     "passed" or "failed", and as output its verdict, reason and output (the
+//     compiler's, if its package did not compile). Hidden (private) tests
+//     are shown "after_published", the summary shown at once counts only the
+//     tests shown at once, and the grader's standard output, which names
+//     every test, is hidden from students. If the grader cannot grade at
+//     all (a setup error), it still writes a results.json that says why.
+//   - The JUnit XML has a <testsuite> per lab and a <testcase> per test, with
+//     the package as classname ("crawler") and the points as <properties>. A
+//     fail, race, panic, timeout or skip is a <failure>; a build failure, a
+//     refusal, no result or not run is an <error>; either has the verdict
+//     as type, the reason as message and the output as text.
+//
+// With -runs N the grader hunts flaky tests instead of grading: it builds
+// each lab once, runs each selected test N times (each run a fresh process,
+// at most -p at once, the runs of all the tests interleaved), and prints a
+// table per lab: each test's passes out of its runs, its pass rate, its
+// slowest run, and its distinct ways of failing (verdict and reason) with
+// their counts. With -v it also prints the output of the first run that
+// failed each way. The last line is "All M tests passed N times" or
+// "Flaky: K of M tests failed at least once". Run it on the reference
+// (-tags solution) before a release: a test that fails once in hundreds of
+// runs will fail for some student.
+//
 // # Self-check
 //
 // With -check the grader proves, for each lab, that the kit is sound:
@@ -98,7 +206,10 @@
 //     "not implemented", and grading them all takes less than 30 seconds;
 //  4. every mutant under <package>/testdata/mutants/ is caught: its header is
 //     well formed, it compiles, and each test on its "Must fail:" line
-//     earns nothing when the reference is built with the mutant in place.
+//     earns nothing when the reference is built with the mutant in place;
+//  5. the manifest is up to date: labs/manifest.sha256 lists exactly the
+//     protected files of the tree, with their sums (run make manifest and
+//     commit it when it is not).
 //
 // The self-check always includes the private tests. It prints a section per
 // lab and ends with a line "Check: PASS" or "Check: FAIL", after a list of
@@ -106,11 +217,15 @@
 //
 // # Exit status
 //
-//	0  graded (whatever the score), or the self-check passed
-//	1  the self-check found a problem
+//	0  graded (whatever the score, unless -strict), or the self-check passed
+//	1  the self-check found a problem, or with -runs some run of a test
+//	   did not pass
+//	1  with -strict: a graded test did not earn all its points
 //	2  usage or setup error: a bad flag, an unknown lab, a malformed
 //	   catalogue, a catalogue that does not match the tests, no C compiler,
 //	   no go command; or the grader was interrupted
+//	3  refused under -strict: a protected file of the graded labs was
+//	   modified or is missing, or the manifest is missing
 //
 // go run prints a program's non-zero exit status and exits with status 1;
 // build the grader (go build -o grader ./grader) to see the status itself.
@@ -132,6 +247,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golabs/internal/catalog"
 )
@@ -141,6 +257,9 @@ const (
 	exitOK    = 0
 	exitCheck = 1
 	exitSetup = 2
+
+	exitMissed  = 1 // with -strict: a graded test did not earn all its points
+	exitRefused = 3 // with -strict: protected files changed, or no manifest
 )
 
 func main() {
@@ -179,6 +298,14 @@ type config struct {
 	checkRuns    int
 	listPackages bool
 	root         string
+	markdown     bool
+	gradescope   string
+	junit        string
+	runs         int
+
+	// The check of the protected files.
+	strict        bool // refuse changed protected files; fail on missed points
+	writeManifest bool // write labs/manifest.sha256 and exit
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -196,9 +323,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.check, "check", false, "run the kit's self-check: catalogue, reference, stubs and mutants")
 	fs.IntVar(&c.checkRuns, "check-runs", 3, "with -check, how many `times` to run the reference")
 	fs.BoolVar(&c.listPackages, "list-packages", false, "print the labs' Go packages, one a line, and exit")
+	fs.BoolVar(&c.strict, "strict", false, "refuse to grade if protected files changed (exit 3); exit 1 if a point was missed")
+	fs.BoolVar(&c.writeManifest, "write-manifest", false, "write "+manifestFile+", the sums of the protected files, and exit")
 	fs.StringVar(&c.root, "root", "", "the kit's repository `dir` (default: found from the working directory)")
+	fs.BoolVar(&c.markdown, "markdown", false, "print the result as Markdown, for a CI job summary")
+	fs.StringVar(&c.gradescope, "gradescope", "", "also write Gradescope's results.json to `file`")
+	fs.StringVar(&c.junit, "junit", "", "also write the result as JUnit XML to `file`")
+	fs.IntVar(&c.runs, "runs", 0, "find flaky tests: run each test `n` times and report pass rates")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader [flags]\n\nGrades the labs of the catalogue in labs/; -check runs the kit's self-check.\nExit status: 0 graded, 1 self-check failed, 2 usage or setup error.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "usage: go run ./grader [flags]\n\nGrades the labs of the catalogue in labs/; -check runs the kit's self-check.\nExit status: 0 graded, 1 self-check failed (or, with -runs, a run failed), 2 usage or setup error;\nwith -strict, 1 also if a point was missed and 3 if protected files changed.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -219,6 +352,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			}
 		}
 	}
+	if err := c.checkReportFlags(); err != nil {
+		return nil, err
+	}
+	if c.strict && c.check {
+		return nil, errors.New("-strict cannot be combined with -check: the self-check holds the manifest against the tree itself")
+	}
+	if c.writeManifest && (len(c.labs) > 0 || c.check) {
+		return nil, errors.New("-write-manifest cannot be combined with -lab or -check: the manifest covers every lab")
+	}
 	if _, err := regexp.Compile(c.run); err != nil {
 		return nil, fmt.Errorf("-run %q: %v", c.run, err)
 	}
@@ -235,8 +377,13 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "grader: %v\nrun go run ./grader -h for the flags\n", err)
 		return exitSetup
 	}
+	start := time.Now()
+	reported := false // the report files hold the grading
 	setupErr := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "grader: "+format+"\n", args...)
+		if !reported {
+			c.reportSetupFailure(fmt.Sprintf(format, args...), stderr)
+		}
 		return exitSetup
 	}
 
@@ -257,6 +404,12 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			for _, p := range lab.Packages {
 				fmt.Fprintln(stdout, p)
 			}
+		}
+		return exitOK
+	}
+	if c.writeManifest {
+		if err := writeManifest(root, all, stdout, stderr); err != nil {
+			return setupErr("%v", err)
 		}
 		return exitOK
 	}
@@ -282,6 +435,16 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		opts.overlay = c.overlay
 	}
+	var integ *integrity // the check of the protected files, before anything is built
+	if !c.check {
+		integ = checkIntegrity(root, labs)
+		if c.strict && !integ.ok() {
+			fmt.Fprint(stderr, integ.refusal())
+			c.reportSetupFailure(strings.TrimPrefix(integ.refusal(), "grader: "), stderr)
+			return exitRefused
+		}
+		integ.warn(stderr)
+	}
 
 	g, cleanup, err := newGrader(ctx, root, c.par, stderr)
 	if err != nil {
@@ -297,6 +460,9 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return setupErr("interrupted")
 		}
 		return code
+	}
+	if c.runs > 0 {
+		return findFlakes(ctx, g, labs, opts, c.runs, stdout, stderr, out, c.verbose)
 	}
 
 	results := make([]*labResult, len(labs))
@@ -314,14 +480,25 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return setupErr("the catalogue does not match the code; fix these problems:\n%v", indent(err.Error(), "  "))
 	}
 	if c.json {
-		if err := writeJSON(stdout, results); err != nil {
+		if err := writeJSONReport(stdout, results, integ); err != nil {
 			return setupErr("writing the report: %v", err)
 		}
+	} else if c.markdown {
+		writeMarkdown(stdout, results)
 	} else {
+		integ.warn(stdout)
 		writeText(stdout, results, out, c.verbose)
+	}
+	reported = true
+	if err := c.writeReportFiles(results, time.Since(start)); err != nil {
+		return setupErr("%v", err)
 	}
 	if ctx.Err() != nil {
 		return setupErr("interrupted: the tests marked NOT RUN were not graded")
+	}
+	if missed := missedPoints(results); c.strict && missed > 0 {
+		fmt.Fprintf(stderr, "grader: -strict: %s missed\n", plural(missed, "point"))
+		return exitMissed
 	}
 	return exitOK
 }

@@ -18,6 +18,7 @@ const (
 	panicked    outcome = "panic"        // the process panicked or hit a fatal runtime error
 	timeout     outcome = "timeout"      // killed at its time limit
 	buildFailed outcome = "build_failed" // the package did not compile
+	refused     outcome = "refused"      // the static check refused the student's files
 	noResult    outcome = "no_result"    // the process ended without a pass or fail of the test
 	skipped     outcome = "skipped"      // the test skipped itself
 	notRun      outcome = "not_run"      // the grader stopped before running it
@@ -51,6 +52,7 @@ type observer struct {
 	exit0          bool     // the test called os.Exit(0)
 	testTimeout    bool     // the test binary's own -test.timeout fired
 	notImplemented bool     // a stub said it is not implemented
+	hookExit       int      // the exit code the harness reported through gradehook; -1: none
 
 	reason reasonFinder // reads the test's own output lines
 }
@@ -60,7 +62,7 @@ type observer struct {
 const keptOutput = 64 << 10
 
 func newObserver(name string) *observer {
-	return &observer{name: name, out: newCapture(keptOutput)}
+	return &observer{name: name, out: newCapture(keptOutput), hookExit: -1}
 }
 
 func (o *observer) event(e event) {
@@ -122,8 +124,11 @@ func (o *observer) verdict(exit int, killed bool, limit time.Duration) (outcome,
 		return timeout, fmt.Sprintf("timed out after %s: see the goroutine dump for what was still waiting", shortDuration(limit))
 	case o.race != nil:
 		return race, raceReason(o.race)
-	case o.passed && !o.failed && exit == 0:
+	case o.passed && !o.failed && exit == 0 && o.hookExit == 0:
 		return pass, ""
+	case o.passed && !o.failed && exit == 0 && o.hookExit < 0:
+		return noResult, "the test printed a pass, but its harness reported no result: the process " +
+			"ended before the tests finished (os.Exit or syscall.Exit?), or the lab's TestMain does not call gradehook.Main"
 	case o.exit0:
 		return noResult, "the test called os.Exit(0) before it finished"
 	case o.panicLine != "" && exit != 0:

@@ -112,23 +112,28 @@ func TestVerdict(t *testing.T) {
 		exit   int
 		killed bool
 		want   outcome
+		noHook bool // the harness reported nothing through gradehook
 	}{
-		{"pass", []event{{Action: "pass", Test: "TestX"}}, 0, false, pass},
-		{"pass of another test", []event{{Action: "pass", Test: "TestY"}}, 0, false, noResult},
-		{"pass of a subtest only", []event{{Action: "pass", Test: "TestX/sub"}}, 0, false, noResult},
-		{"pass, then a failing exit", []event{{Action: "pass", Test: "TestX"}}, 1, false, fail},
-		{"pass and fail", []event{{Action: "pass", Test: "TestX"}, {Action: "fail", Test: "TestX"}}, 0, false, fail},
-		{"killed at the limit", []event{{Action: "pass", Test: "TestX"}}, 0, true, timeout},
-		{"race after a pass", []event{{Action: "pass", Test: "TestX"}, {Action: "output", Output: "WARNING: DATA RACE\n"}}, 66, false, race},
-		{"panic", []event{{Action: "output", Test: "TestX", Output: "panic: boom\n"}}, 2, false, panicked},
-		{"fatal error", []event{{Action: "output", Output: "fatal error: concurrent map writes\n"}}, 2, false, panicked},
-		{"a test that prints panic: and passes", []event{{Action: "output", Test: "TestX", Output: "panic: not really\n"}, {Action: "pass", Test: "TestX"}}, 0, false, pass},
-		{"testing's own time-out", []event{{Action: "output", Output: "panic: test timed out after 1m0s\n"}}, 2, false, timeout},
-		{"skip", []event{{Action: "skip", Test: "TestX"}}, 0, false, skipped},
-		{"silence", nil, 0, false, noResult},
+		{"pass", []event{{Action: "pass", Test: "TestX"}}, 0, false, pass, false},
+		{"pass of another test", []event{{Action: "pass", Test: "TestY"}}, 0, false, noResult, false},
+		{"pass of a subtest only", []event{{Action: "pass", Test: "TestX/sub"}}, 0, false, noResult, false},
+		{"pass, then a failing exit", []event{{Action: "pass", Test: "TestX"}}, 1, false, fail, false},
+		{"pass and fail", []event{{Action: "pass", Test: "TestX"}, {Action: "fail", Test: "TestX"}}, 0, false, fail, false},
+		{"killed at the limit", []event{{Action: "pass", Test: "TestX"}}, 0, true, timeout, false},
+		{"race after a pass", []event{{Action: "pass", Test: "TestX"}, {Action: "output", Output: "WARNING: DATA RACE\n"}}, 66, false, race, false},
+		{"panic", []event{{Action: "output", Test: "TestX", Output: "panic: boom\n"}}, 2, false, panicked, false},
+		{"fatal error", []event{{Action: "output", Output: "fatal error: concurrent map writes\n"}}, 2, false, panicked, false},
+		{"a test that prints panic: and passes", []event{{Action: "output", Test: "TestX", Output: "panic: not really\n"}, {Action: "pass", Test: "TestX"}}, 0, false, pass, false},
+		{"testing's own time-out", []event{{Action: "output", Output: "panic: test timed out after 1m0s\n"}}, 2, false, timeout, false},
+		{"skip", []event{{Action: "skip", Test: "TestX"}}, 0, false, skipped, false},
+		{"silence", nil, 0, false, noResult, false},
+		{"a forged pass and an exit before the harness reports", []event{{Action: "pass", Test: "TestX"}}, 0, false, noResult, true},
 	}
 	for _, tt := range tests {
 		o := newObserver("TestX")
+		if !tt.noHook {
+			o.hookExit = tt.exit
+		}
 		for _, e := range tt.events {
 			o.event(e)
 		}

@@ -183,6 +183,13 @@ func writeTable(w io.Writer, lr *labResult, s style, verbose bool) {
 	for _, b := range lr.broken {
 		fmt.Fprintf(w, "\n  %s did not compile:\n%s\n", b.describe(), indent(b.output, "    "))
 	}
+	if len(lr.refused) > 0 {
+		fmt.Fprintf(w, "\n  Not graded: the static check refused these lines of the student files\n"+
+			"  (they could subvert grading; no lab needs them; see docs/grading.md):\n")
+		for _, f := range lr.refused {
+			fmt.Fprintf(w, "    %s\n", f)
+		}
+	}
 	if !verbose {
 		return
 	}
@@ -212,9 +219,10 @@ func writeText(w io.Writer, labs []*labResult, s style, verbose bool) {
 // The JSON report; its schema is in the package documentation.
 type (
 	jsonReport struct {
-		Score    int       `json:"score"`
-		MaxScore int       `json:"max_score"`
-		Labs     []jsonLab `json:"labs"`
+		Score     int        `json:"score"`
+		MaxScore  int        `json:"max_score"`
+		Integrity *integrity `json:"integrity,omitempty"`
+		Labs      []jsonLab  `json:"labs"`
 	}
 	jsonLab struct {
 		ID          string           `json:"id"`
@@ -223,6 +231,7 @@ type (
 		Score       int              `json:"score"`
 		MaxScore    int              `json:"max_score"`
 		BuildErrors []jsonBuildError `json:"build_errors,omitempty"`
+		Refused     []string         `json:"refused,omitempty"`
 		Tests       []jsonTest       `json:"tests"`
 	}
 	jsonBuildError struct {
@@ -243,13 +252,20 @@ type (
 )
 
 // writeJSON prints the machine-readable report.
-func writeJSON(w io.Writer, labs []*labResult) error {
-	rep := jsonReport{Labs: []jsonLab{}}
+func writeJSON(w io.Writer, labs []*labResult) error { return writeJSONReport(w, labs, nil) }
+
+// writeJSONReport prints the machine-readable report, with the check of the
+// protected files unless integ is nil.
+func writeJSONReport(w io.Writer, labs []*labResult, integ *integrity) error {
+	rep := jsonReport{Integrity: integ, Labs: []jsonLab{}}
 	for _, lr := range labs {
 		jl := jsonLab{ID: lr.lab.ID, Title: lr.lab.Title, File: lr.lab.File, Tests: []jsonTest{}}
 		jl.Score, jl.MaxScore = lr.score()
 		for _, b := range lr.broken {
 			jl.BuildErrors = append(jl.BuildErrors, jsonBuildError{Package: b.pkg, Output: b.output})
+		}
+		for _, f := range lr.refused {
+			jl.Refused = append(jl.Refused, f.String())
 		}
 		for _, r := range lr.results {
 			jt := jsonTest{

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,10 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"syscall"
 	"time"
 
 	"golabs/internal/catalog"
+	"golabs/internal/gradehook"
 )
 
 // A result is the verdict on one graded test.
@@ -108,9 +111,13 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 		"-test.timeout="+(t.Timeout+backstop).String(),
 	)
 	cmd.Dir = bin.dir
-	cmd.Env = r.env
 	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	hook, err := r.attachHook(cmd)
+	if err != nil {
+		return err
+	}
+	defer hook.close()
 
 	obs := newObserver(t.Name)
 	decoded := make(chan error, 1)
@@ -124,6 +131,7 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 		return fmt.Errorf("starting the test binary: %v", err)
 	}
 	pw.Close()
+	hook.started()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
@@ -173,6 +181,7 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 	}
 
 	res.exit = exitStatus(waitErr)
+	obs.hookExit = hook.exitCode()
 	res.outcome, res.reason = obs.verdict(res.exit, killed, t.Timeout)
 	res.output = obs.out.String()
 	res.stubbed = obs.notImplemented
@@ -208,4 +217,75 @@ func exitStatus(err error) int {
 		return exit.ExitCode()
 	}
 	return -1
+}
+
+// A hookPipe is the grader's end of the gradehook channel of one test
+// process: a pipe that hands the process a fresh nonce, and a pipe on which
+// the process's test harness reports, under that nonce, the exit code of
+// its tests (see package gradehook). Student code runs after the harness has
+// taken the nonce, so it cannot forge the report.
+type hookPipe struct {
+	nonce   []byte
+	nonceW  *os.File // the grader writes the nonce here
+	nonceR  *os.File // fd 4 of the child
+	resultR *os.File // the grader reads the report here
+	resultW *os.File // fd 3 of the child
+	report  chan string
+}
+
+// attachHook sets cmd up with the gradehook descriptors and environment.
+func (r *runner) attachHook(cmd *exec.Cmd) (*hookPipe, error) {
+	h := &hookPipe{nonce: make([]byte, 32), report: make(chan string, 1)}
+	if _, err := rand.Read(h.nonce); err != nil {
+		return nil, fmt.Errorf("making a nonce: %v", err)
+	}
+	var err error
+	if h.resultR, h.resultW, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	if h.nonceR, h.nonceW, err = os.Pipe(); err != nil {
+		h.close()
+		return nil, err
+	}
+	// A 32-byte write to a fresh pipe does not block.
+	if _, err := h.nonceW.Write(h.nonce); err != nil {
+		h.close()
+		return nil, err
+	}
+	h.nonceW.Close()
+	cmd.ExtraFiles = []*os.File{h.resultW, h.nonceR} // fds 3 and 4
+	cmd.Env = append(slices.Clip(r.env), gradehook.Env+"=3,4")
+	return h, nil
+}
+
+// started closes the child's ends in the grader and starts reading the
+// report, which ends when every process holding the write end has exited.
+func (h *hookPipe) started() {
+	h.resultW.Close()
+	h.nonceR.Close()
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(h.resultR, 4096))
+		h.report <- string(b)
+	}()
+}
+
+// exitCode returns the exit code the harness reported, or -1 if it reported
+// nothing authentic. Call it after the process group is gone.
+func (h *hookPipe) exitCode() int {
+	select {
+	case report := <-h.report:
+		if code, ok := gradehook.Verify(h.nonce, report); ok {
+			return code
+		}
+	case <-time.After(5 * time.Second):
+	}
+	return -1
+}
+
+func (h *hookPipe) close() {
+	for _, f := range []*os.File{h.nonceW, h.nonceR, h.resultR, h.resultW} {
+		if f != nil {
+			f.Close()
+		}
+	}
 }

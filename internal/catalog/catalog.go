@@ -47,6 +47,7 @@ type Lab struct {
 	Handout      string        // the handout, relative to the root; may be empty
 	Timeout      time.Duration // time limit of one graded test unless the test sets its own
 	StudentFiles []string      // the files a student writes, relative to the root
+	Allow        []string      // what the static check of student files lets through (import paths, "os.Exit")
 	Parts        []Part
 	Tests        []Test // in catalogue order
 }
@@ -168,6 +169,7 @@ type (
 		Handout      string      `toml:"handout"`
 		Timeout      string      `toml:"timeout"`
 		StudentFiles []string    `toml:"student_files"`
+		Allow        []string    `toml:"allow"`
 		Parts        []partEntry `toml:"parts"`
 		Tests        []testEntry `toml:"tests"`
 	}
@@ -229,6 +231,7 @@ func loadFile(root, name string) (*Lab, error) {
 		Order:   f.Order,
 		Handout: f.Handout,
 		Timeout: DefaultTimeout,
+		Allow:   f.Allow,
 	}
 	if lab.Title == "" {
 		c.errorf(0, "missing title: add a line such as title = \"Web crawler\"")
