@@ -190,10 +190,12 @@ func TestWorker(t *testing.T) {
 			if panicked != nil {
 				t.Fatalf("worker(%q) panicked: %v", tc.url, panicked)
 			}
+			// A worker that has returned has sent, or at least started the
+			// goroutine that sends: a second is plenty.
 			var got []string
 			select {
 			case got = <-ch:
-			case <-time.After(quiet):
+			case <-time.After(time.Second):
 				t.Fatalf("worker(%q), on %s, sent nothing on ch.\n"+
 					"Expected: exactly one message, %q.\nLikely cause: the coordinator counts one message "+
 					"per worker it starts, so a worker that sends nothing when Fetch fails leaves it "+

@@ -208,6 +208,7 @@ func loadFile(root, name string) (*Lab, error) {
 		return nil, decodeError(rel, err)
 	}
 	c := &checker{file: rel, text: string(data), root: root}
+	seen := make(map[string]int) // an unknown key may stand in several [[tests]]
 	for _, k := range md.Undecoded() {
 		table := ""
 		if len(k) > 1 {
@@ -221,7 +222,8 @@ func loadFile(root, name string) (*Lab, error) {
 			}
 			hint = fmt.Sprintf(" (the keys %s are %s)", where, keys)
 		}
-		c.errorf(c.keyLine(k[len(k)-1]), "unknown key %q%s", k.String(), hint)
+		seen[k.String()]++
+		c.errorf(c.keyLineNth(k[len(k)-1], seen[k.String()]), "unknown key %q%s", k.String(), hint)
 	}
 
 	lab := &Lab{
@@ -435,11 +437,16 @@ func (c *checker) pkg(line int, p string) (string, bool) {
 }
 
 // keyLine returns the line of the first assignment to key, or 0.
-func (c *checker) keyLine(key string) int {
+func (c *checker) keyLine(key string) int { return c.keyLineNth(key, 1) }
+
+// keyLineNth returns the line of the n'th assignment to key, or 0.
+func (c *checker) keyLineNth(key string, n int) int {
 	for i, l := range strings.Split(c.text, "\n") {
 		l = strings.TrimSpace(l)
 		if rest, ok := strings.CutPrefix(l, key); ok && strings.HasPrefix(strings.TrimSpace(rest), "=") {
-			return i + 1
+			if n--; n == 0 {
+				return i + 1
+			}
 		}
 	}
 	return 0

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -330,6 +331,23 @@ func TestRepositoryCatalogue(t *testing.T) {
 			t.Errorf("%s/README.md lists %s out of course order (its order is %d)", Dir, l.File, l.Order)
 		default:
 			last = at
+		}
+	}
+}
+
+func TestLoadNamesTheLineOfEachTypo(t *testing.T) {
+	bad := strings.NewReplacer("points = 5", "pionts = 5", "points  = 3", "pionts  = 3").Replace(good)
+	_, err := Load(tree(t, map[string]string{"labs/web.toml": bad}))
+	if err == nil {
+		t.Fatal("a catalogue with two misspelt keys must not load")
+	}
+	lines := strings.Split(bad, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "pionts") {
+			want := fmt.Sprintf("labs/web.toml:%d: unknown key", i+1)
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("each misspelt key must be reported at its own line: want %q in\n%v", want, err)
+			}
 		}
 	}
 }
