@@ -1,0 +1,46 @@
+//go:build solution
+
+// Mutant: Append replies with the new value instead of the old one.
+// Must fail: TestKVAppend, TestServerServes, TestLinearizable
+
+package kv
+
+import "sync"
+
+type KV struct {
+	mu   sync.Mutex
+	data map[string]string
+}
+
+func NewKV() *KV {
+	return &KV{data: make(map[string]string)}
+}
+
+func (kv *KV) Get(args *GetArgs, reply *GetReply) error {
+	kv.mu.Lock()
+	defer kv.mu.Unlock()
+	v, ok := kv.data[args.Key]
+	if !ok {
+		reply.Err = ErrNoKey
+		return nil
+	}
+	reply.Err, reply.Value = OK, v
+	return nil
+}
+
+func (kv *KV) Put(args *PutArgs, reply *PutReply) error {
+	kv.mu.Lock()
+	defer kv.mu.Unlock()
+	kv.data[args.Key] = args.Value
+	reply.Err = OK
+	return nil
+}
+
+func (kv *KV) Append(args *AppendArgs, reply *AppendReply) error {
+	kv.mu.Lock()
+	defer kv.mu.Unlock()
+	old := kv.data[args.Key]
+	kv.data[args.Key] = old + args.Value
+	reply.Err, reply.Value = OK, kv.data[args.Key]
+	return nil
+}
