@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net"
 	"net/rpc"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,51 +26,12 @@ import (
 // The margin is for a loaded machine.
 const patience = 10 * time.Second
 
-// try runs f and turns a panic into a failure that names what panicked. It
-// reports whether f returned normally.
-func try(t testing.TB, what string, f func()) (ok bool) {
-	t.Helper()
-	defer func() {
-		if v := recover(); v != nil {
-			ok = false
-			if s := fmt.Sprint(v); strings.Contains(s, "not implemented") {
-				t.Fatal(s)
-			}
-			t.Fatalf("%s panicked: %v\n\n%s", what, v, debug.Stack())
-		}
-	}()
-	f()
-	return true
-}
+// try and within are the shared helpers of package labtest, for this package.
+func try(t testing.TB, what string, f func()) bool { t.Helper(); return labtest.Try(t, what, f) }
 
-// within runs f in a goroutine and waits at most d for it to return. If it
-// does not, it fails t, saying what hung, the likely cause, and where the
-// lab's goroutines are blocked. It reports whether f returned normally.
 func within(t testing.TB, d time.Duration, what, cause string, f func()) bool {
 	t.Helper()
-	done := make(chan any, 1)
-	go func() {
-		defer func() { done <- recover() }()
-		f()
-	}()
-	select {
-	case v := <-done:
-		if v != nil {
-			if s := fmt.Sprint(v); strings.Contains(s, "not implemented") {
-				t.Fatal(s)
-			}
-			t.Fatalf("%s panicked: %v", what, v)
-		}
-		return true
-	case <-time.After(d):
-		stacks := labtest.Goroutines(".", 8)
-		if stacks == "" {
-			stacks = "(none in the kv package's own code)"
-		}
-		t.Fatalf("%s did not return within %v.\nLikely cause: %s\n\nGoroutines running kv code:\n%s",
-			what, d, cause, stacks)
-		return false
-	}
+	return labtest.Within(t, d, ".", what, cause, f)
 }
 
 // --- A listener that watches its connections ---------------------------------

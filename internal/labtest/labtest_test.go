@@ -1,6 +1,8 @@
 package labtest
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -58,4 +60,60 @@ func TestNoLeaksPassesWhenNothingLeaks(t *testing.T) {
 	done := make(chan struct{})
 	go func() { close(done) }()
 	<-done
+}
+
+// fakeTB records what a test would report, so that failures can be tested.
+type fakeTB struct {
+	testing.TB
+	failed bool
+	msg    string
+}
+
+func (f *fakeTB) Helper() {}
+func (f *fakeTB) Fatal(args ...any) {
+	f.failed, f.msg = true, fmt.Sprint(args...)
+	runtime.Goexit()
+}
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.failed, f.msg = true, fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// run runs body as a test of its own goroutine, as the testing package does.
+func run(body func(tb *fakeTB)) *fakeTB {
+	tb := &fakeTB{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		body(tb)
+	}()
+	<-done
+	return tb
+}
+
+func TestTry(t *testing.T) {
+	tb := run(func(tb *fakeTB) { Try(tb, "F", func() { panic("pkg: F is not implemented yet") }) })
+	assert.True(t, tb.failed)
+	assert.Equal(t, "pkg: F is not implemented yet", tb.msg, "a stub's panic is reported as it is")
+
+	tb = run(func(tb *fakeTB) { Try(tb, "F", func() { panic("boom") }) })
+	assert.Contains(t, tb.msg, "F panicked: boom")
+
+	tb = run(func(tb *fakeTB) { assert.True(t, Try(tb, "F", func() {})) })
+	assert.False(t, tb.failed)
+}
+
+func TestWithin(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	tb := run(func(tb *fakeTB) {
+		Within(tb, 50*time.Millisecond, ".", "Close", "it waits for itself.", func() { blockInLabCode(stop) })
+	})
+	assert.True(t, tb.failed)
+	assert.Contains(t, tb.msg, "Close did not return within 50ms")
+	assert.Contains(t, tb.msg, "it waits for itself.")
+	assert.Contains(t, tb.msg, "blockInLabCode", "the message shows where the lab's code is blocked")
+
+	tb = run(func(tb *fakeTB) { Within(tb, time.Second, ".", "F", "", func() {}) })
+	assert.False(t, tb.failed)
 }

@@ -1,0 +1,220 @@
+package rpcfail
+
+// This file is the test harness of Lab 3: a world of one server (that can
+// crash and restart from its directory) and clerks that talk to it through a
+// network that loses, delays and duplicates messages (package faultnet, real
+// net/rpc underneath). It is provided; do not edit it.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golabs/internal/faultnet"
+	"golabs/internal/kvcheck"
+	"golabs/internal/labtest"
+)
+
+// patience bounds how long a test waits for a workload that a correct
+// solution finishes in well under a second.
+const patience = 30 * time.Second
+
+// A world is one server, its directory, and the network to it.
+type world struct {
+	t      *testing.T
+	net    *faultnet.Network
+	dir    string // "" if the server keeps its state in memory
+	mu     sync.Mutex
+	server *Server
+	rec    *kvcheck.Recorder
+}
+
+// newWorld starts a server (persisting in a temporary directory if persist)
+// behind a network with the faults of cfg, seeded from labtest.Seed.
+func newWorld(t *testing.T, cfg faultnet.Config, persist bool) *world {
+	t.Helper()
+	labtest.NoLeaks(t, "the server and the network", "Server.Close must close every connection and wait "+
+		"for the server's goroutines.")
+	w := &world{t: t, net: faultnet.New(labtest.Seed(t), cfg), rec: kvcheck.NewRecorder()}
+	if persist {
+		w.dir = t.TempDir()
+	}
+	t.Cleanup(func() {
+		w.net.Close()
+		w.mu.Lock()
+		s := w.server
+		w.mu.Unlock()
+		if s != nil {
+			labtest.Within(t, patience, ".", "Server.Close (at the end of the test)",
+				"Close must close every connection so that each ServeConn returns, then wait.", func() { s.Close() })
+		}
+	})
+	w.start()
+	return w
+}
+
+// start starts the server from its directory and points the network at it.
+func (w *world) start() {
+	w.t.Helper()
+	var (
+		s   *Server
+		err error
+	)
+	if !labtest.Try(w.t, "StartServer", func() { s, err = StartServer(w.dir) }) {
+		return
+	}
+	if err != nil {
+		w.t.Fatalf("StartServer(%q) failed: %v", w.dir, err)
+	}
+	w.mu.Lock()
+	w.server = s
+	w.mu.Unlock()
+	var addr string
+	labtest.Try(w.t, "Server.Addr", func() { addr = s.Addr() })
+	w.net.SetServer(addr)
+}
+
+// restart crashes the server and starts a new one from the same directory,
+// while the clerks go on retrying.
+func (w *world) restart(down time.Duration) {
+	w.t.Helper()
+	w.mu.Lock()
+	s := w.server
+	w.server = nil
+	w.mu.Unlock()
+	w.net.SetServer("")
+	labtest.Within(w.t, patience, ".", "Server.Close (a crash)", "Close must close every connection and "+
+		"wait for the server's goroutines.", func() { s.Close() })
+	time.Sleep(down)
+	w.start()
+}
+
+// clerk returns a new Clerk of client i.
+func (w *world) clerk(i int) *Clerk {
+	w.t.Helper()
+	var ck *Clerk
+	labtest.Try(w.t, "MakeClerk", func() { ck = MakeClerk(w.net.End(i)) })
+	if ck == nil {
+		w.t.Fatal("MakeClerk returned nil")
+	}
+	return ck
+}
+
+// A recorded clerk is a Clerk whose every call goes into the world's
+// history, for the linearizability check.
+type recorded struct {
+	*Clerk
+	w      *world
+	client int
+}
+
+func (w *world) recordedClerk(i int) *recorded { return &recorded{w.clerk(i), w, i} }
+
+func (r *recorded) get(key string) string {
+	c := r.w.rec.Start(r.client, kvcheck.Get, key, "")
+	v, err := r.Get(key)
+	c.Done(v, err == nil)
+	return v
+}
+
+func (r *recorded) put(key, value string) {
+	c := r.w.rec.Start(r.client, kvcheck.Put, key, value)
+	r.Put(key, value)
+	c.Done("", true)
+}
+
+func (r *recorded) append(key, value string) string {
+	c := r.w.rec.Start(r.client, kvcheck.Append, key, value)
+	old := r.Append(key, value)
+	c.Done(old, true)
+	return old
+}
+
+// workload has clients recorded clerks append unique tokens, put and get on
+// a few keys, each client appends times, and returns the tokens appended to
+// each key. between, if not nil, runs in the test's goroutine while the
+// clients work (to crash the server, cut a client off...).
+func (w *world) workload(clients, appends int, between func()) map[string][]string {
+	w.t.Helper()
+	keys := []string{"a", "b"}
+	tokens := make(map[string][]string)
+	var mu sync.Mutex
+	cks := make([]*recorded, clients)
+	for c := range cks {
+		cks[c] = w.recordedClerk(c)
+	}
+	var wg sync.WaitGroup
+	for c, ck := range cks {
+		wg.Go(func() {
+			for i := range appends {
+				key, token := keys[i%len(keys)], fmt.Sprintf("<%d.%d>", c, i)
+				ck.append(key, token)
+				mu.Lock()
+				tokens[key] = append(tokens[key], token)
+				mu.Unlock()
+				if i%5 == 0 {
+					ck.get(key)
+				}
+				if i%7 == 0 {
+					ck.put(fmt.Sprint("p", c), token)
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	if between != nil {
+		between()
+	}
+	labtest.Within(w.t, patience, ".", fmt.Sprintf("the workload of %d clients", clients),
+		"a Clerk that never gets a reply: does the server answer a retry of a request it executed? does "+
+			"the Clerk resend the same request (same ClientID and Seq) until a reply arrives?",
+		func() { <-done })
+	return tokens
+}
+
+// checkTokens fails the test unless every token appended to each key is in
+// its final value exactly once, showing the network's events for the first
+// token that is not.
+func (w *world) checkTokens(tokens map[string][]string) {
+	w.t.Helper()
+	ck := w.clerk(1 << 20)
+	for key, toks := range tokens {
+		final, _ := ck.Get(key)
+		for _, tok := range toks {
+			n := strings.Count(final, tok)
+			if n == 1 {
+				continue
+			}
+			events := w.net.Describe(w.net.Events(func(e faultnet.Event) bool { return strings.Contains(e.Args, tok) }))
+			what, cause := "missing from", "the server answered a request from its duplicate table that it "+
+				"had never executed: is the table keyed by client ID and sequence number together? does each "+
+				"Clerk have an ID of its own?"
+			if n > 1 {
+				what = fmt.Sprintf("%d times in", n)
+				cause = "the server executed a retry or a duplicate of a request it had executed already. " +
+					"Check the duplicate table before executing, under the same lock as the execution, record " +
+					"the request in it, and make sure a retry carries the same ClientID and Seq as the original."
+			}
+			w.t.Fatalf("token %s, appended to %q by one Append, is %s the final value.\n"+
+				"Expected: every Append takes effect exactly once, however many copies of its request arrive.\n"+
+				"Likely cause: %s (docs/rpcfail.md)\n\nWhat the network did with that Append:\n%s",
+				tok, key, what, cause, events)
+		}
+	}
+}
+
+// stateSize returns the size of the server's state file.
+func (w *world) stateSize() int64 {
+	w.t.Helper()
+	fi, err := os.Stat(filepath.Join(w.dir, StateFile))
+	if err != nil {
+		w.t.Fatalf("the server saved no state file %s in its directory: %v.\nExpected: StartServer(dir) saves "+
+			"its state in dir/%s before it replies to a Put or Append (docs/rpcfail.md, part C).", StateFile, err, StateFile)
+	}
+	return fi.Size()
+}

@@ -1,0 +1,321 @@
+package rpcfail
+
+// The graded tests of Lab 3. Each Test function has its points in
+// labs/rpcfail.toml. Every test with faults draws them from a seed; a failure
+// prints it, and LAB_SEED=N replays the same faults.
+//
+// The world (server, network, clerks) is in harness_test.go.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golabs/internal/faultnet"
+	"golabs/internal/kvcheck"
+	"golabs/internal/labtest"
+)
+
+// --- A and B. Clerk and server over a faulty network -----------------------------
+
+func TestReliable(t *testing.T) {
+	w := newWorld(t, faultnet.Config{}, false)
+	ck := w.clerk(0)
+	var (
+		v   string
+		err error
+	)
+	labtest.Try(t, "Clerk.Get", func() { v, err = ck.Get("k") })
+	if err != ErrNoKey || v != "" {
+		t.Fatalf("Get of a key never written = %q, %v; want \"\" and ErrNoKey", v, err)
+	}
+	labtest.Try(t, "Clerk.Put", func() { ck.Put("k", "a") })
+	if v, err = ck.Get("k"); err != nil || v != "a" {
+		t.Fatalf("after Put(\"k\", \"a\"), Get(\"k\") = %q, %v; want \"a\", nil", v, err)
+	}
+	var old string
+	labtest.Try(t, "Clerk.Append", func() { old = ck.Append("k", "b") })
+	if old != "a" {
+		t.Fatalf("Append(\"k\", \"b\") returned %q; want the value before, \"a\"", old)
+	}
+	ck2 := w.clerk(1)
+	if old = ck2.Append("k", "c"); old != "ab" {
+		t.Fatalf("a second clerk's Append(\"k\", \"c\") returned %q; want \"ab\"", old)
+	}
+	if v, _ = ck.Get("k"); v != "abc" {
+		t.Fatalf("Get(\"k\") = %q; want \"abc\"", v)
+	}
+	if s := w.net.Stats(); s.Delivered > s.Calls {
+		t.Fatalf("on a reliable network the server's handlers ran %d times for %d calls", s.Delivered, s.Calls)
+	}
+}
+
+// faultTest runs the standard workload under cfg and checks it. With
+// persist, the server saves its state before each reply, so a request takes
+// the time of a save to execute.
+func faultTest(t *testing.T, cfg faultnet.Config, persist bool, clients, appends int) {
+	w := newWorld(t, cfg, persist)
+	tokens := w.workload(clients, appends, nil)
+	w.checkTokens(tokens)
+	kvcheck.Check(t, w.rec, 10*time.Second)
+	s := w.net.Stats()
+	t.Logf("network: %d calls, %d deliveries, %d requests and %d replies lost, %d duplicated, %d late",
+		s.Calls, s.Delivered, s.DroppedRequests, s.DroppedReplies, s.Duplicated, s.Late)
+}
+
+// TestLostRequests loses 30% of requests before they reach the server: the
+// Clerk must retry.
+func TestLostRequests(t *testing.T) {
+	faultTest(t, faultnet.Config{DropRequest: 0.3}, false, 4, 30)
+}
+
+// TestLostReplies loses 30% of replies after the server executed the
+// request: a retry that is executed again appends its token twice.
+func TestLostReplies(t *testing.T) {
+	faultTest(t, faultnet.Config{DropReply: 0.3}, false, 4, 30)
+}
+
+// TestDuplicateRequests delivers half of the requests twice, both copies at
+// once, to a server that saves its state before each reply: the second copy
+// arrives while the first executes.
+func TestDuplicateRequests(t *testing.T) {
+	faultTest(t, faultnet.Config{Duplicate: 0.5}, true, 4, 30)
+}
+
+// TestLateDuplicates delivers copies of requests again later, after the
+// client has moved on to newer requests.
+func TestLateDuplicates(t *testing.T) {
+	faultTest(t, faultnet.Config{Late: 0.3, LateDelay: 5 * time.Millisecond, MaxDelay: 2 * time.Millisecond}, false, 4, 30)
+}
+
+// TestAllFaults turns on every fault at once, with more clients.
+func TestAllFaults(t *testing.T) {
+	faultTest(t, faultnet.Config{DropRequest: 0.1, DropReply: 0.1, Duplicate: 0.2, Late: 0.1,
+		MaxDelay: 2 * time.Millisecond, LateDelay: 5 * time.Millisecond}, false, 8, 20)
+}
+
+// TestCutAndHeal cuts one client off the network while it appends, lets the
+// others work, then heals it: its Append must land once.
+func TestCutAndHeal(t *testing.T) {
+	w := newWorld(t, faultnet.Config{}, false)
+	tokens := w.workload(3, 20, func() {
+		w.net.Cut(0)
+		time.Sleep(100 * time.Millisecond)
+		w.net.Heal(0)
+	})
+	w.checkTokens(tokens)
+	if w.net.Stats().CutOff == 0 {
+		t.Logf("client 0 made no call while it was cut off")
+	}
+}
+
+// --- B. A table that grows with clients, not with requests ---------------------------
+
+// sizeAfter returns the size of the state file after clients clients each
+// made ops Puts on ten keys (always the same values, so the data is the same
+// size whatever clients and ops are) and then, if lastGet, a Get of a 10 KB
+// value.
+func sizeAfter(t *testing.T, clients, ops int, lastGet bool) int64 {
+	w := newWorld(t, faultnet.Config{}, true)
+	big := strings.Repeat("x", 10<<10)
+	w.clerk(0).Put("big", big)
+	for c := 1; c <= clients; c++ {
+		ck := w.clerk(c)
+		for i := range ops {
+			ck.Put(fmt.Sprint("k", i%10), "0123456789abcdef")
+		}
+		if lastGet {
+			ck.Get("big")
+		}
+	}
+	return w.stateSize()
+}
+
+// TestTableBounded measures the duplicate table through the size of the
+// saved state: 100 more clients may cost at most 200 bytes each (the bound
+// MIT 6.5840 sets), and 20 times more requests by the same clients next to
+// nothing.
+func TestTableBounded(t *testing.T) {
+	base := sizeAfter(t, 5, 2, false)
+	moreClients := sizeAfter(t, 105, 1, false)
+	moreOps := sizeAfter(t, 5, 40, false)
+	if perClient := (moreClients - base) / 100; perClient > 200 {
+		t.Errorf("100 more clients grew the saved state by %d bytes: %d bytes per client.\nExpected: at most "+
+			"200 bytes per client (one table entry: its latest sequence number and reply).\nLikely cause: "+
+			"the table keeps more than the latest request of each client, or keeps whole requests "+
+			"(docs/rpcfail.md, part B).", moreClients-base, perClient)
+	}
+	if moreOps-base > 1024 {
+		t.Errorf("the same 5 clients making 40 requests each instead of 2 grew the saved state from %d to %d "+
+			"bytes, though the data is the same.\nExpected: the table grows with clients, not requests: one "+
+			"entry per client, replaced by its next request.\nLikely cause: a table keyed by (client, seq) "+
+			"that never forgets an entry (docs/rpcfail.md, part B).", base, moreOps)
+	}
+}
+
+// TestGetRepliesNotKept has 20 clients end with a Get of a 10 KB value.
+func TestGetRepliesNotKept(t *testing.T) {
+	base := sizeAfter(t, 20, 1, false)
+	withGets := sizeAfter(t, 20, 1, true)
+	if withGets-base > 20*(10<<10)/4 {
+		t.Errorf("20 clients ending with a Get of a 10 KB value grew the saved state by %d bytes.\nExpected: next "+
+			"to nothing: a Get changes nothing, so a retried Get may run again, and its reply need not be kept.\n"+
+			"Likely cause: Get replies stored in the duplicate table (docs/rpcfail.md, part B).", withGets-base)
+	}
+}
+
+// --- C. Crash and restart ------------------------------------------------------------
+
+// TestRestart crashes the server twice while clients append over a lossy
+// network; a new server starts from the saved state each time. No
+// acknowledged Append may be lost, and none may be executed twice.
+func TestRestart(t *testing.T) {
+	w := newWorld(t, faultnet.Config{DropReply: 0.2, DropRequest: 0.1}, true)
+	tokens := w.workload(4, 25, func() {
+		for range 2 {
+			time.Sleep(60 * time.Millisecond)
+			w.restart(20 * time.Millisecond)
+		}
+	})
+	w.checkTokens(tokens)
+	kvcheck.Check(t, w.rec, 10*time.Second)
+}
+
+// TestRetryAcrossRestart executes an Append whose reply is lost, crashes the
+// server, restarts it, and lets the retry through: the restarted server must
+// know from its saved duplicate table that it executed the request.
+func TestRetryAcrossRestart(t *testing.T) {
+	w := newWorld(t, faultnet.Config{DropReply: 1}, true)
+	ck := w.clerk(0)
+	done := make(chan string, 1)
+	go func() { done <- ck.Append("k", "once") }()
+	// Wait until the server has executed the Append at least once.
+	deadline := time.Now().Add(patience)
+	for w.net.Stats().Delivered == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	w.restart(0)
+	w.net.SetConfig(faultnet.Config{})
+	var old string
+	if !labtest.Within(t, patience, ".", "the retried Append", "the Clerk must retry until a reply arrives.",
+		func() { old = <-done }) {
+		return
+	}
+	if old != "" {
+		t.Errorf("the retried Append returned %q; want \"\", the value before its first execution", old)
+	}
+	if v, _ := w.clerk(1).Get("k"); v != "once" {
+		events := w.net.Describe(w.net.Events(func(e faultnet.Event) bool { return strings.Contains(e.Args, "once") }))
+		t.Fatalf("after an Append(\"k\", \"once\") whose reply was lost, a crash, a restart and a retry, "+
+			"k = %q.\nExpected: \"once\": the restarted server finds the request in its saved duplicate table "+
+			"and answers the retry without executing it again.\nLikely cause: the duplicate table is not part "+
+			"of the saved state, or the state is saved after the reply (docs/rpcfail.md, part C).\n\n%s", v, events)
+	}
+}
+
+// TestAtomicSave checks that each save replaces the state file by renaming
+// a new file over it, never by writing it in place: the test holds the old
+// file open across a save, and a file replaced by a rename is left with no
+// name (its link count drops to 0), while a file written in place keeps its
+// name.
+func TestAtomicSave(t *testing.T) {
+	w := newWorld(t, faultnet.Config{}, true)
+	ck := w.clerk(0)
+	path := filepath.Join(w.dir, StateFile)
+	labtest.Try(t, "Clerk.Put", func() { ck.Put("k", "first") })
+	for i := range 3 {
+		old, err := os.Open(path)
+		if err != nil {
+			t.Fatalf("no state file after a Put: %v.\nExpected: the server saves %s in its directory before "+
+				"it replies (docs/rpcfail.md, part C).", err, StateFile)
+		}
+		ck.Put("k", fmt.Sprint(i))
+		fi, err := old.Stat()
+		old.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if links := fi.Sys().(*syscall.Stat_t).Nlink; links != 0 {
+			t.Fatalf("the state file is written in place: the file that held the state before a save still "+
+				"holds it after (%d link).\nExpected: each save writes a new temporary file, syncs it, and renames "+
+				"it over %s, so that a crash in the middle of a save leaves the old state whole.\nLikely cause: "+
+				"os.WriteFile (or os.Create) on the state file itself (docs/rpcfail.md, part C).", links, StateFile)
+		}
+	}
+	entries, _ := os.ReadDir(w.dir)
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("after the saves the server's directory holds %q.\nExpected: only %s: a temporary file is "+
+			"renamed over it, or removed if the save fails.", names, StateFile)
+	}
+}
+
+// TestDamagedState starts a server from a state file that a crash in the
+// middle of an in-place write could leave: cut short, or scribbled over.
+func TestDamagedState(t *testing.T) {
+	w := newWorld(t, faultnet.Config{}, true)
+	ck := w.clerk(0)
+	for i := range 20 {
+		ck.Append("k", fmt.Sprintf("<%d>", i))
+	}
+	w.mu.Lock()
+	s := w.server
+	w.server = nil
+	w.mu.Unlock()
+	labtest.Within(t, patience, ".", "Server.Close", "Close must close every connection and wait.", func() { s.Close() })
+	path := filepath.Join(w.dir, StateFile)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading the saved state: %v", err)
+	}
+	damaged := map[string][]byte{
+		"empty":                {},
+		"one byte":             good[:1],
+		"cut in half":          good[:len(good)/2],
+		"one byte short":       good[:len(good)-1],
+		"one byte flipped":     flip(good, len(good)/2),
+		"last byte flipped":    flip(good, len(good)-1),
+		"zeros in place of it": make([]byte, len(good)),
+	}
+	for name, data := range damaged {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var s *Server
+		var err error
+		labtest.Try(t, "StartServer", func() { s, err = StartServer(w.dir) })
+		if err == nil {
+			s.Close()
+			t.Fatalf("StartServer started from a damaged state file (%s, %d of its %d bytes) without an error.\n"+
+				"Expected: an error: starting from a damaged state, or from none, silently undoes writes the "+
+				"clients were told had happened.\nLikely cause: no checksum in the state file, or a load that "+
+				"ignores a decoding error (docs/rpcfail.md, part C).", name, len(data), len(good))
+		}
+	}
+	if err := os.WriteFile(path, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w.start()
+	if v, _ := w.clerk(1).Get("k"); !strings.HasPrefix(v, "<0><1>") || strings.Count(v, "<") != 20 {
+		t.Fatalf("a server started from the intact state file has k = %q; want the 20 appended tokens", v)
+	}
+	os.Remove(path)
+	w.restart(0)
+	if _, err := w.clerk(2).Get("k"); err != ErrNoKey {
+		t.Fatalf("with no state file at all, a restarted server must start empty (a fresh start); Get(\"k\") = %v", err)
+	}
+}
+
+// flip returns a copy of data with byte i changed.
+func flip(data []byte, i int) []byte {
+	c := append([]byte{}, data...)
+	c[i] ^= 0x5a
+	return c
+}
