@@ -101,24 +101,11 @@ func (g *grader) grade(ctx context.Context, lab *catalog.Lab, opts gradeOptions)
 			return refusedLab(lab, tests, findings), nil
 		}
 	}
-	var pkgs []string
-	for _, t := range tests {
-		if !slices.Contains(pkgs, t.Package) {
-			pkgs = append(pkgs, t.Package)
-		}
-	}
-	g.progress.build(lab.ID, true)
-	bins, err := g.prepare(ctx, lab, pkgs, opts)
-	g.progress.build(lab.ID, false)
+	bins, broken, err := g.build(ctx, lab, tests, opts)
 	if err != nil {
 		return nil, err
 	}
-	lr := &labResult{lab: lab, results: make([]*result, len(tests))}
-	for _, pkg := range sortedKeys(bins) {
-		if bins[pkg].failed() {
-			lr.broken = append(lr.broken, bins[pkg])
-		}
-	}
+	lr := &labResult{lab: lab, results: make([]*result, len(tests)), broken: broken}
 	g.progress.add(lab.ID, len(tests))
 	var wg sync.WaitGroup
 	for i, t := range tests {
@@ -129,6 +116,29 @@ func (g *grader) grade(ctx context.Context, lab *catalog.Lab, opts gradeOptions)
 	}
 	wg.Wait()
 	return lr, nil
+}
+
+// build builds the test binaries of the packages that tests belong to, and
+// returns them by package, with those that did not compile.
+func (g *grader) build(ctx context.Context, lab *catalog.Lab, tests []catalog.Test, opts gradeOptions) (bins map[string]*binary, broken []*binary, err error) {
+	var pkgs []string
+	for _, t := range tests {
+		if !slices.Contains(pkgs, t.Package) {
+			pkgs = append(pkgs, t.Package)
+		}
+	}
+	g.progress.build(lab.ID, true)
+	bins, err = g.prepare(ctx, lab, pkgs, opts)
+	g.progress.build(lab.ID, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, pkg := range sortedKeys(bins) {
+		if bins[pkg].failed() {
+			broken = append(broken, bins[pkg])
+		}
+	}
+	return bins, broken, nil
 }
 
 // screen runs the static check on lab's student files (see package guard).

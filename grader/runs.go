@@ -81,24 +81,11 @@ type flakeHunt struct {
 // grade.
 func (g *grader) hunt(ctx context.Context, lab *catalog.Lab, opts gradeOptions, n int) (*flakeHunt, error) {
 	tests := opts.selected(lab)
-	var pkgs []string
-	for _, t := range tests {
-		if !slices.Contains(pkgs, t.Package) {
-			pkgs = append(pkgs, t.Package)
-		}
-	}
-	g.progress.build(lab.ID, true)
-	bins, err := g.prepare(ctx, lab, pkgs, opts)
-	g.progress.build(lab.ID, false)
+	bins, broken, err := g.build(ctx, lab, tests, opts)
 	if err != nil {
 		return nil, err
 	}
-	h := &flakeHunt{lab: lab}
-	for _, pkg := range sortedKeys(bins) {
-		if bins[pkg].failed() {
-			h.broken = append(h.broken, bins[pkg])
-		}
-	}
+	h := &flakeHunt{lab: lab, broken: broken}
 	for _, t := range tests {
 		h.tallies = append(h.tallies, &tally{test: t})
 	}
