@@ -143,6 +143,8 @@ func TestTableBounded(t *testing.T) {
 	base := sizeAfter(t, 5, 2, false)
 	moreClients := sizeAfter(t, 105, 1, false)
 	moreOps := sizeAfter(t, 5, 40, false)
+	t.Logf("saved state: %d bytes with 5 clients x 2 requests, %d with 105 clients (%d bytes per extra client), "+
+		"%d with 5 clients x 40 requests", base, moreClients, (moreClients-base)/100, moreOps)
 	if perClient := (moreClients - base) / 100; perClient > 200 {
 		t.Errorf("100 more clients grew the saved state by %d bytes: %d bytes per client.\nExpected: at most "+
 			"200 bytes per client (one table entry: its latest sequence number and reply).\nLikely cause: "+
