@@ -7,6 +7,8 @@
 #   GRADEFLAGS=-v      more flags for the grader (go run ./grader -h lists them)
 #   COUNT=100          how many times `make stress` runs each reference suite
 #   PAR=1              how many `make stress` runs go side by side
+#   OUT=DIR            where `make release` writes the student tree
+#   ZIP=autograder.zip the file `make gradescope` writes
 
 GO         ?= go
 GOFMT      ?= $(shell $(GO) env GOROOT)/bin/gofmt
@@ -16,6 +18,8 @@ RUN        ?=
 GRADEFLAGS ?=
 COUNT      ?= 100
 PAR        ?= 1
+OUT        ?=
+ZIP        ?= autograder.zip
 
 # A data race ends a test binary at once instead of a second later.
 export GORACE := $(strip $(GORACE) atexit_sleep_ms=0)
@@ -25,9 +29,12 @@ comma := ,
 PRIVATE := $(shell grep -rlE --include='*.go' --exclude-dir=testdata --exclude-dir=.git '^//go:build .*private' . 2>/dev/null | head -n 1)
 STRESS_TAGS := solution$(if $(PRIVATE),$(comma)private)
 LABFLAG := $(if $(LAB),-lab $(LAB))
+# The release tool's tests (course staff only: the student tree has no
+# release/); make check runs them after the others, not beside them.
+RELEASE_PKGS := $(if $(wildcard release/main.go),./release/...)
 
 .DEFAULT_GOAL := help
-.PHONY: help grade test test-solution vet fmt-check check stress manifest
+.PHONY: help grade test test-solution vet fmt-check check stress manifest release solution-branch gradescope
 
 help: ## list the targets (the default)
 	@echo "usage: make TARGET [LAB=crawler] [TAGS=solution] [RUN=regexp] [GRADEFLAGS=...] [COUNT=100] [PAR=1]"
@@ -67,6 +74,10 @@ check: ## the kit's self-check: fmt-check, vet, the kit's own tests, go run ./gr
 	$(MAKE) --no-print-directory vet || failed="$$failed vet"; \
 	echo "$(GO) test -race -count=1 ./internal/... ./grader/..."; \
 	$(GO) test -race -count=1 ./internal/... ./grader/... || failed="$$failed unit-tests"; \
+	if [ -n "$(RELEASE_PKGS)" ]; then \
+		echo "$(GO) test -race -count=1 $(RELEASE_PKGS)"; \
+		$(GO) test -race -count=1 $(RELEASE_PKGS) || failed="$$failed release-tests"; \
+	fi; \
 	echo "$(GO) run ./grader -check $(LABFLAG)"; \
 	$(GO) run ./grader -check $(LABFLAG) || failed="$$failed self-check"; \
 	if [ -n "$$failed" ]; then echo "make check: FAIL:$$failed"; exit 1; fi; \
@@ -74,6 +85,19 @@ check: ## the kit's self-check: fmt-check, vet, the kit's own tests, go run ./gr
 
 manifest: ## regenerate labs/manifest.sha256, the sums of the protected files; commit it with them
 	$(GO) run ./grader -write-manifest
+
+release: ## course staff: write the student starter tree to OUT=DIR, verified (go run ./release -h)
+	@test -d release || { echo "release: course staff only: this tree has no release/ tool"; exit 2; }
+	@test -n "$(OUT)" || { echo "release: name the directory: make release OUT=../labs-student"; exit 2; }
+	$(GO) run ./release -out '$(OUT)'
+
+solution-branch: ## course staff: commit the references in place of the stubs on branch solution
+	@test -d release || { echo "solution-branch: course staff only: this tree has no release/ tool"; exit 2; }
+	$(GO) run ./release -solution-branch solution
+
+gradescope: ## course staff: write Gradescope's autograder to ZIP (default autograder.zip)
+	@test -d release || { echo "gradescope: course staff only: this tree has no release/ tool"; exit 2; }
+	$(GO) run ./release -gradescope '$(ZIP)'
 
 stress: ## run the reference suites COUNT times under -race, PAR runs side by side
 	@pkgs=$$($(GO) run ./grader -list-packages $(LABFLAG)) || exit 2; \

@@ -85,6 +85,7 @@ timeout = "2s"
 [[tests]]
 name = "TestFlood"
 points = 1
+timeout = "3m" # 100 MB through test2json: seconds on a quiet machine, more on a loaded one
 `,
 	"fix/fix.go": `package fix
 

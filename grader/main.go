@@ -10,6 +10,9 @@
 // Usage:
 //
 //	go run ./grader [flags]
+//	go run ./grader batch [flags] DIR
+//
+// The second form grades a whole class: see Grading a folder of submissions.
 //
 // The flags are:
 //
@@ -194,6 +197,88 @@
 // (-tags solution) before a release: a test that fails once in hundreds of
 // runs will fail for some student.
 //
+// # Grading a folder of submissions
+//
+// go run ./grader batch [flags] DIR grades every submission in DIR: one
+// entry per student, a folder, a .zip or a .tar.gz (.tgz) archive, whose
+// base name without its extension is the student's id. Entries whose names
+// begin with a dot, and other files, are passed over (the others with a
+// warning).
+//
+// The kit is copied once into a temporary folder, as the pristine template:
+// the files git tracks or would track (every file outside .git without
+// git), without the reference solutions and the mutants. Each submission is
+// graded in a fresh copy of the template into which only the graded labs'
+// student files are taken from the submission. A student file is found at
+// its catalogue path ("crawler/serial.go"), at the top of the submission or
+// under folders ("alice/crawler/serial.go"); failing that, by its base name
+// ("serial.go") if exactly one file of the submission has it and no other
+// graded student file shares it. A student file not found keeps its stub,
+// and the gradebook notes it. Nothing else of the submission is used.
+//
+// Every entry of a submission is checked before anything is graded, and the
+// submission is reported broken, without stopping the batch, if an entry has
+// an absolute path or a .. component, is a symbolic or hard link or another
+// file that is not regular, is over 10 MB, or the files total over 100 MB;
+// so is an archive that does not open, and a submission with none of the
+// student files. Nothing of a submission is written to disk but its student
+// files, in the copy.
+//
+// The flags are:
+//
+//	-lab NAME      grade only this lab (repeatable, or a comma list)
+//	-run REGEXP    grade only the tests whose names match REGEXP
+//	-private       grade the hidden tests too
+//	-p N           run at most N test processes at once per submission
+//	               (default: the CPU count)
+//	-j N           grade at most N submissions at once (default: a quarter
+//	               of the CPU count, at least 1)
+//	-out DIR       where the results go (default: grades beside DIR)
+//	-fresh         grade every submission again, ignoring earlier results
+//	-root DIR      the kit's repository, as for grading
+//
+// On standard error a terminal sees a bar, "[#####...............] 12/40
+// submissions, 3 broken, ETA 2m10s"; anything else gets a line per finished
+// submission.
+//
+// Each submission's result is written, as soon as it is known, to
+// OUT/results/<id>.json (atomically: a temporary file, then a rename). A
+// rerun takes the result of an earlier run for a submission whose student
+// files have the same SHA-256 (recorded as "hash") and that was graded for
+// the same labs, -run and -private (recorded as "selection"), and grades the
+// others: new and changed submissions, broken ones and those that failed with
+// an error. An interrupted batch keeps what it finished, so the same command
+// carries on. -fresh grades everything again, as it must after the tests
+// changed.
+//
+// At the end the batch writes, each whole or not at all:
+//
+//   - OUT/gradebook.csv: a row per submission, sorted by id, with the
+//     columns id, total, max, one per lab ("crawler") and one per test
+//     ("crawler/TestSerialShapes", or "kv/kv.TestGet" in a lab of several
+//     packages) with the points earned, status (graded, broken, or error:
+//     not graded for a reason that is not the student's) and notes (the
+//     student files not found; for a broken submission, why). A broken
+//     submission totals 0 with its lab and test cells empty.
+//   - OUT/gradebook.json: {"generated", "selection", "seconds", "max_score",
+//     "labs": [{"id", "title", "max_score", "tests": [{"name", "package",
+//     "max_points", "column"}]}], "summary": {"submissions", "graded",
+//     "resumed", "broken", "errors"}, "submissions": [...]}, where each
+//     submission is its results/<id>.json: {"id", "source", "status",
+//     "reason", "notes", "hash", "selection", "score", "max_score", "labs",
+//     "graded_at", "seconds"}, its "labs" as in the -json report but
+//     without the tests' output.
+//   - OUT/report.html: one self-contained page (inline CSS and SVG, no
+//     script, nothing from the network) with the histogram of the scores,
+//     the pass rate of each test, the slowest tests by median time, the most
+//     failed tests with their commonest reason, the broken submissions with
+//     their reasons, and every submission's score.
+//
+// The batch exits with status 0 when it graded every submission, whatever
+// the scores and however many were broken; 1 if some could not be graded
+// for a reason that is not the student's (status error: fix it and run the
+// batch again); 2 for a usage or setup error, or when interrupted.
+//
 // # Self-check
 //
 // With -check the grader proves, for each lab, that the kit is sound:
@@ -221,6 +306,8 @@
 //	1  the self-check found a problem, or with -runs some run of a test
 //	   did not pass
 //	1  with -strict: a graded test did not earn all its points
+//	1  batch: some submission could not be graded for a reason that is not
+//	   the student's (status error in the gradebook)
 //	2  usage or setup error: a bad flag, an unknown lab, a malformed
 //	   catalogue, a catalogue that does not match the tests, no C compiler,
 //	   no go command; or the grader was interrupted
@@ -331,7 +418,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.junit, "junit", "", "also write the result as JUnit XML to `file`")
 	fs.IntVar(&c.runs, "runs", 0, "find flaky tests: run each test `n` times and report pass rates")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader [flags]\n\nGrades the labs of the catalogue in labs/; -check runs the kit's self-check.\nExit status: 0 graded, 1 self-check failed (or, with -runs, a run failed), 2 usage or setup error;\nwith -strict, 1 also if a point was missed and 3 if protected files changed.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "usage: go run ./grader [flags]\n       go run ./grader batch [flags] DIR   (grade a folder of submissions; batch -h tells more)\n\nGrades the labs of the catalogue in labs/; -check runs the kit's self-check.\nExit status: 0 graded, 1 self-check failed (or, with -runs, a run failed), 2 usage or setup error;\nwith -strict, 1 also if a point was missed and 3 if protected files changed.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -369,6 +456,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 
 // cli runs the grader with the command-line args and returns its exit status.
 func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "batch" {
+		return runBatch(ctx, args[1:], stdout, stderr)
+	}
 	c, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK

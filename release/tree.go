@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/build/constraint"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// A file is one file of a tree: its contents and its permission bits.
+type file struct {
+	data []byte
+	mode fs.FileMode
+}
+
+// A tree maps slash-separated paths, relative to the repository root, to
+// their files.
+type tree map[string]file
+
+// paths returns the tree's paths, sorted.
+func (t tree) paths() []string {
+	paths := make([]string, 0, len(t))
+	for p := range t {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+// instructorOnly lists what never leaves the course staff's repository: path
+// prefixes of files that are not part of a student release or of the
+// autograder's pristine tree. A prefix that ends in "/" is a directory.
+var instructorOnly = []string{
+	".ci/",            // the kit's CI runs the self-check, which needs the references
+	"docs/instructor", // guides for course staff (instructors.md, instructors/ ...)
+	"release/",        // this command
+}
+
+// readTracked reads the files git tracks in the repository at root, as they
+// are in the working tree. A tracked file deleted from the working tree is
+// left out.
+func readTracked(root string) (tree, error) {
+	out, err := gitOutput(root, nil, "ls-files", "-z", "--cached")
+	if err != nil {
+		return nil, fmt.Errorf("listing the files of %s: %v (run the command inside the kit's git repository, or pass -root)", root, err)
+	}
+	t := tree{}
+	for _, name := range strings.Split(out, "\x00") {
+		if name == "" {
+			continue
+		}
+		full := filepath.Join(root, filepath.FromSlash(name))
+		fi, err := os.Lstat(full)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(full)
+		if err != nil {
+			return nil, err
+		}
+		t[name] = file{data: data, mode: fi.Mode().Perm()}
+	}
+	return t, nil
+}
+
+// untracked returns the files of the repository at root that git does not
+// track and does not ignore: a tree made from the tracked files lacks them.
+func untracked(root string) []string {
+	out, err := gitOutput(root, nil, "ls-files", "-z", "--others", "--exclude-standard")
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, name := range strings.Split(out, "\x00") {
+		if name != "" && !isInstructorOnly(name) {
+			files = append(files, name)
+		}
+	}
+	return files
+}
+
+// gitOutput runs git in dir with the extra environment and returns its
+// standard output; a failure carries git's own message.
+func gitOutput(dir string, env []string, args ...string) (string, error) {
+	var stderr bytes.Buffer
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", fmt.Errorf("git %s: %s", args[0], msg)
+	}
+	return string(out), nil
+}
+
+// A flavour is the kind of tree a transformation makes.
+type flavour int
+
+const (
+	studentTree  flavour = iota // what students get: stubs, tests, no references, no hidden tests
+	pristineTree                // what the autograder grades in: the student tree and the hidden tests
+	solutionTree                // the references in place of the stubs, everything else kept
+)
+
+// header finds the //go:build line of a Go source file, before its package
+// clause. It returns the constraint, and the byte range of the line together
+// with one blank line after it; ok is false when there is none.
+func header(src []byte) (expr constraint.Expr, start, end int, ok bool, err error) {
+	off := 0
+	for off < len(src) {
+		next := bytes.IndexByte(src[off:], '\n')
+		lineEnd := len(src)
+		if next >= 0 {
+			lineEnd = off + next + 1
+		}
+		line := strings.TrimSpace(string(src[off:lineEnd]))
+		if constraint.IsGoBuild(line) {
+			expr, err := constraint.Parse(line)
+			if err != nil {
+				return nil, 0, 0, false, err
+			}
+			end := lineEnd
+			if rest := src[end:]; bytes.HasPrefix(rest, []byte("\n")) {
+				end++
+			} else if bytes.HasPrefix(rest, []byte("\r\n")) {
+				end += 2
+			}
+			return expr, off, end, true, nil
+		}
+		if line != "" && !strings.HasPrefix(line, "//") {
+			break // the package clause, or a /* comment: no //go:build line
+		}
+		off = lineEnd
+	}
+	return nil, 0, 0, false, nil
+}
+
+// tags returns the build tags expr mentions.
+func tags(expr constraint.Expr) []string {
+	var all []string
+	expr.Eval(func(t string) bool {
+		if !slices.Contains(all, t) {
+			all = append(all, t)
+		}
+		return false
+	})
+	return all
+}
+
+// needs reports whether expr is false whatever the other tags are when tag
+// is not set.
+func needs(expr constraint.Expr, tag string) bool {
+	others := slices.DeleteFunc(tags(expr), func(t string) bool { return t == tag })
+	if len(others) > 16 {
+		return false
+	}
+	for set := range 1 << len(others) {
+		on := func(t string) bool {
+			i := slices.Index(others, t)
+			return i >= 0 && set&(1<<i) != 0
+		}
+		if expr.Eval(on) {
+			return false
+		}
+	}
+	return true
+}
+
+// isMutant reports whether name lies under a testdata/mutants directory.
+func isMutant(name string) bool {
+	return strings.Contains("/"+name, "/testdata/mutants/")
+}
+
+// isInstructorOnly reports whether name is on the instructorOnly list.
+func isInstructorOnly(name string) bool {
+	return slices.ContainsFunc(instructorOnly, func(prefix string) bool { return strings.HasPrefix(name, prefix) })
+}
+
+// transform makes a tree of the given flavour from the kit's files.
+//
+// The student and pristine trees leave out the references (*_solution.go and
+// any other file built only with the solution tag), the mutants and the
+// instructor-only files; the student tree also leaves out the hidden tests
+// (files built only with the private tag). Both drop the constraint
+// //go:build !solution, and the blank line after it, from the stubs.
+//
+// The solution tree keeps every file but this command's, and each reference
+// X_solution.go replaces its stub: it becomes X.go, without its
+// //go:build solution line.
+func transform(src tree, fl flavour) (tree, error) {
+	out := tree{}
+	var problems []string
+	for _, name := range src.paths() {
+		f := src[name]
+		if fl != solutionTree && (isMutant(name) || isInstructorOnly(name)) {
+			continue
+		}
+		if fl == solutionTree && strings.HasPrefix(name, "release/") {
+			continue // a tree without stubs has nothing to release
+		}
+		if path.Ext(name) != ".go" || isMutant(name) {
+			out[name] = f
+			continue
+		}
+		expr, start, end, ok, err := header(f.data)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: malformed //go:build line: %v", name, err))
+			continue
+		}
+		if !ok || !slices.Contains(tags(expr), "solution") {
+			if fl == studentTree && ok && needs(expr, "private") {
+				continue // a hidden test
+			}
+			out[name] = f
+			continue
+		}
+		stripped := file{data: slices.Concat(f.data[:start], f.data[end:]), mode: f.mode}
+		switch c := expr.String(); {
+		case c == "!solution":
+			ref := strings.TrimSuffix(name, ".go") + "_solution.go"
+			if _, hasRef := src[ref]; fl == solutionTree && hasRef {
+				continue // its reference takes its place
+			}
+			out[name] = stripped
+		case c == "solution":
+			if fl != solutionTree {
+				continue
+			}
+			out[strings.TrimSuffix(name, "_solution.go")+".go"] = stripped
+		case needs(expr, "solution"):
+			if fl == solutionTree {
+				problems = append(problems, fmt.Sprintf("%s: build constraint %q: a reference must carry exactly //go:build solution", name, c))
+			}
+		default:
+			problems = append(problems, fmt.Sprintf("%s: build constraint %q mentions the solution tag: a stub must carry exactly //go:build !solution, a reference exactly //go:build solution", name, c))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("cannot make the tree:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return out, nil
+}
+
+// leaks returns what in a student tree must not reach students: a reference,
+// a mutant, a hidden test, or a file that speaks of them. The kit's own
+// tooling (the grader, internal/, the Makefile and the READMEs) describes
+// the conventions, so only its build constraints are held to the rule.
+func leaks(t tree) []string {
+	var found []string
+	for _, name := range t.paths() {
+		data := t[name].data
+		switch {
+		case strings.Contains(name, "_solution"):
+			found = append(found, name+": a reference solution")
+			continue
+		case isMutant(name):
+			found = append(found, name+": a mutant")
+			continue
+		case isInstructorOnly(name):
+			found = append(found, name+": an instructor-only file")
+			continue
+		}
+		if path.Ext(name) == ".go" {
+			if expr, _, _, ok, _ := header(data); ok {
+				if ts := tags(expr); slices.Contains(ts, "solution") || slices.Contains(ts, "private") {
+					found = append(found, fmt.Sprintf("%s: build constraint %q", name, expr.String()))
+					continue
+				}
+			}
+		}
+		if tooling(name) {
+			continue
+		}
+		for _, word := range []string{"_solution", "//go:build solution", "private"} {
+			if bytes.Contains(data, []byte(word)) {
+				found = append(found, fmt.Sprintf("%s: mentions %q", name, word))
+				break
+			}
+		}
+	}
+	return found
+}
+
+// tooling reports whether name is part of the kit's tooling, whose text
+// names the conventions for references and hidden tests.
+func tooling(name string) bool {
+	return strings.HasPrefix(name, "grader/") || strings.HasPrefix(name, "internal/") ||
+		name == "Makefile" || path.Base(name) == "README.md"
+}
+
+// write stores the tree under dir, creating directories as needed.
+func (t tree) write(dir string) error {
+	for _, name := range t.paths() {
+		full := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, t[name].data, t[name].mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
