@@ -127,7 +127,9 @@ var (
 			"you start, down for each message you receive, and stop only when it is zero.",
 		hang: "the coordinator waits for a message that no worker will send: a worker must send " +
 			"exactly once, also when Fetch fails (an empty list), and the coordinator must count n down " +
-			"for every message it receives and stop as soon as n is zero.",
+			"for every message it receives and stop as soon as n is zero. Or the coordinator calls worker " +
+			"itself instead of starting it with go: the worker's send then waits for the coordinator, " +
+			"which is busy running the worker.",
 		leak: "every worker must be able to send its message before ConcurrentChannel returns: the " +
 			"coordinator must receive one message per worker.",
 	}
