@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"golabs/internal/buildtag"
 	"golabs/internal/catalog"
 	"golabs/internal/manifest"
 )
@@ -177,38 +178,13 @@ func privateOnly(file string) (bool, error) {
 		line = strings.TrimSpace(line)
 		if constraint.IsGoBuild(line) {
 			expr, err := constraint.Parse(line)
-			return err == nil && needs(expr, "private"), nil
+			return err == nil && buildtag.Needs(expr, "private"), nil
 		}
 		if line != "" && !strings.HasPrefix(line, "//") {
 			break // the package clause: no //go:build line
 		}
 	}
 	return false, nil
-}
-
-// needs reports whether expr is false whatever the other tags are when tag
-// is not set.
-func needs(expr constraint.Expr, tag string) bool {
-	var others []string
-	expr.Eval(func(t string) bool {
-		if t != tag && !slices.Contains(others, t) {
-			others = append(others, t)
-		}
-		return false
-	})
-	if len(others) > 16 {
-		return false // too many to try; keep the file protected
-	}
-	for set := range 1 << len(others) {
-		on := func(t string) bool {
-			i := slices.Index(others, t)
-			return i >= 0 && set&(1<<i) != 0
-		}
-		if expr.Eval(on) {
-			return false
-		}
-	}
-	return true
 }
 
 // writeManifest stores the sums of the tree's protected files in

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"go/build/constraint"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -268,22 +267,6 @@ func fixtureCatalogue(t *testing.T, root string) []*catalog.Lab {
 	labs, err := catalog.Load(root)
 	require.NoError(t, err)
 	return labs
-}
-
-func TestNeeds(t *testing.T) {
-	for line, want := range map[string]bool{
-		"//go:build private":                                   true,
-		"//go:build private && !solution":                      true,
-		"//go:build (private && linux) || (private && !linux)": true,
-		"//go:build private || solution":                       false,
-		"//go:build !private":                                  false,
-		"//go:build solution":                                  false,
-		"//go:build ignore":                                    false,
-	} {
-		expr, err := constraint.Parse(line)
-		require.NoError(t, err, line)
-		assert.Equal(t, want, needs(expr, "private"), "%s: does it need the private tag?", line)
-	}
 }
 
 func TestPrivateOnly(t *testing.T) {

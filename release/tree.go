@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"golabs/internal/buildtag"
 )
 
 // A file is one file of a tree: its contents and its permission bits.
@@ -158,25 +160,6 @@ func tags(expr constraint.Expr) []string {
 	return all
 }
 
-// needs reports whether expr is false whatever the other tags are when tag
-// is not set.
-func needs(expr constraint.Expr, tag string) bool {
-	others := slices.DeleteFunc(tags(expr), func(t string) bool { return t == tag })
-	if len(others) > 16 {
-		return false
-	}
-	for set := range 1 << len(others) {
-		on := func(t string) bool {
-			i := slices.Index(others, t)
-			return i >= 0 && set&(1<<i) != 0
-		}
-		if expr.Eval(on) {
-			return false
-		}
-	}
-	return true
-}
-
 // isMutant reports whether name lies under a testdata/mutants directory.
 func isMutant(name string) bool {
 	return strings.Contains("/"+name, "/testdata/mutants/")
@@ -219,7 +202,7 @@ func transform(src tree, fl flavour) (tree, error) {
 			continue
 		}
 		if !ok || !slices.Contains(tags(expr), "solution") {
-			if fl == studentTree && ok && needs(expr, "private") {
+			if fl == studentTree && ok && buildtag.Needs(expr, "private") {
 				continue // a hidden test
 			}
 			out[name] = f
@@ -238,7 +221,7 @@ func transform(src tree, fl flavour) (tree, error) {
 				continue
 			}
 			out[strings.TrimSuffix(name, "_solution.go")+".go"] = stripped
-		case needs(expr, "solution"):
+		case buildtag.Needs(expr, "solution"):
 			if fl == solutionTree {
 				problems = append(problems, fmt.Sprintf("%s: build constraint %q: a reference must carry exactly //go:build solution", name, c))
 			}
