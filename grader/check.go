@@ -165,6 +165,10 @@ func (c *selfCheck) findMutants(lc *labCheck) {
 // lab and compares each build's tests with the catalogue.
 func (c *selfCheck) checkCatalogue(ctx context.Context, lc *labCheck) {
 	lab := lc.lab
+	for _, err := range hookFirst(c.g.root, lab) {
+		c.problem("%s: %v", lab.ID, err)
+		fmt.Fprintf(&lc.catalogue, "  %s  %v\n", c.style.paint("FAIL", false), err)
+	}
 	for _, b := range []struct {
 		name string
 		opts gradeOptions

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -291,6 +292,7 @@ points = 1
 private = true
 `,
 	"calc/main_test.go": hookMain("calc"),
+	"calc/grading.go":   "package calc\n\nimport _ \"fixture/internal/gradehook\"\n",
 
 	// Lab "initexit": a student file that ends the process in init, before
 	// any test runs; the lab allows os.Exit so that the static check lets it
@@ -372,7 +374,7 @@ func Add(a, b int) int { return 0 }
 // hookMain is the TestMain of a fixture lab: the kit's own gradehook, which
 // the fixture module carries a copy of.
 func hookMain(pkg string) string {
-	return "package " + pkg + "\n\nimport (\n\t\"testing\"\n\n\t\"fixture/gradehook\"\n)\n\n" +
+	return "package " + pkg + "\n\nimport (\n\t\"testing\"\n\n\t\"fixture/internal/gradehook\"\n)\n\n" +
 		"func TestMain(m *testing.M) { gradehook.Main(m) }\n"
 }
 
@@ -424,13 +426,21 @@ func fixture(t *testing.T) (string, *grader) {
 			return
 		}
 		// The fixture module carries a copy of the kit's gradehook.
-		hook, err := os.ReadFile(filepath.Join("..", "internal", "gradehook", "gradehook.go"))
+		files, err := gradehookCopy()
 		if fixtureErr = err; err != nil {
 			return
 		}
-		files := map[string]string{"gradehook/gradehook.go": string(hook)}
 		for name, text := range fixtureFiles {
 			files[name] = text
+		}
+		hostile, err := hostileFixtures()
+		if fixtureErr = err; err != nil {
+			return
+		}
+		for _, h := range hostile {
+			for name, text := range h.files {
+				files[name] = text
+			}
 		}
 		for name, text := range files {
 			p := filepath.Join(fixtureRoot, filepath.FromSlash(name))
@@ -447,6 +457,28 @@ func fixture(t *testing.T) (string, *grader) {
 		t.Fatalf("setting up the fixture kit: %v", fixtureErr)
 	}
 	return fixtureRoot, fixtureG
+}
+
+// gradehookCopy returns the source files of the kit's gradehook, as the
+// fixture module's package gradehook.
+func gradehookCopy() (map[string]string, error) {
+	dir := filepath.Join("..", "internal", "gradehook")
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	files := make(map[string]string)
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		text, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		files["internal/gradehook/"+filepath.Base(name)] = string(text)
+	}
+	return files, nil
 }
 
 func TestMain(m *testing.M) {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"golabs/internal/gradehook"
 )
 
 // An outcome is what became of one graded test. Only pass earns points.
@@ -46,13 +48,13 @@ type observer struct {
 
 	passed, failed, skipped bool
 
-	race           []string // the data race report's first lines
-	raceLines      int      // lines of the race report still to keep
-	panicLine      string   // the first "panic: " or "fatal error: " line
-	exit0          bool     // the test called os.Exit(0)
-	testTimeout    bool     // the test binary's own -test.timeout fired
-	notImplemented bool     // a stub said it is not implemented
-	hookExit       int      // the exit code the harness reported through gradehook; -1: none
+	race           []string          // the data race report's first lines
+	raceLines      int               // lines of the race report still to keep
+	panicLine      string            // the first "panic: " or "fatal error: " line
+	exit0          bool              // the test called os.Exit(0)
+	testTimeout    bool              // the test binary's own -test.timeout fired
+	notImplemented bool              // a stub said it is not implemented
+	hook           *gradehook.Report // what the harness reported through gradehook; nil: nothing authentic
 
 	reason reasonFinder // reads the test's own output lines
 }
@@ -62,7 +64,7 @@ type observer struct {
 const keptOutput = 64 << 10
 
 func newObserver(name string) *observer {
-	return &observer{name: name, out: newCapture(keptOutput), hookExit: -1}
+	return &observer{name: name, out: newCapture(keptOutput)}
 }
 
 func (o *observer) event(e event) {
@@ -114,6 +116,13 @@ func (o *observer) scan(line string) {
 	}
 }
 
+// selectionWrong says how the tests the harness saw run differ from the one
+// the grader asked for, or returns "".
+func (o *observer) selectionWrong() string {
+	why, _ := o.hook.Only(o.name)
+	return why
+}
+
 // verdict classifies a finished process. exit is its exit status (-1 if it
 // was killed by a signal); killed says the grader killed it at its time
 // limit; limit is that limit. It fails closed: only an explicit pass event
@@ -122,11 +131,20 @@ func (o *observer) verdict(exit int, killed bool, limit time.Duration) (outcome,
 	switch {
 	case killed || o.testTimeout:
 		return timeout, fmt.Sprintf("timed out after %s: see the goroutine dump for what was still waiting", shortDuration(limit))
+	case o.hook != nil && len(o.hook.Tampering) > 0:
+		return refused, "refused: " + o.hook.Tampering[0]
+	case o.hook != nil && o.hook.Error != "":
+		return noResult, o.hook.Error
+	case o.hook != nil && o.selectionWrong() != "":
+		return refused, "refused: the tests that ran are not the ones the grader chose: " + o.selectionWrong()
 	case o.race != nil:
 		return race, raceReason(o.race)
-	case o.passed && !o.failed && exit == 0 && o.hookExit == 0:
-		return pass, ""
-	case o.passed && !o.failed && exit == 0 && o.hookExit < 0:
+	case o.passed && !o.failed && exit == 0 && o.hook != nil && o.hook.Exit == 0:
+		if _, ok := o.hook.Only(o.name); ok {
+			return pass, ""
+		}
+		return refused, fmt.Sprintf("refused: the output says %s passed, but its harness saw it %s", o.name, o.hook.Ran[0].Result)
+	case o.passed && !o.failed && exit == 0 && o.hook == nil:
 		return noResult, "the test printed a pass, but its harness reported no result: the process " +
 			"ended before the tests finished (os.Exit or syscall.Exit?), or the lab's TestMain does not call gradehook.Main"
 	case o.exit0:

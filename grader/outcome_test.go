@@ -1,6 +1,7 @@
 package main
 
 import (
+	"golabs/internal/gradehook"
 	"strings"
 	"testing"
 	"time"
@@ -106,39 +107,55 @@ func TestRaceReason(t *testing.T) {
 }
 
 func TestVerdict(t *testing.T) {
+	// ran is the harness's report: exit status and the results of TestX.
+	ran := func(exit int, results ...string) *gradehook.Report {
+		r := &gradehook.Report{Exit: exit}
+		for _, res := range results {
+			r.Ran = append(r.Ran, gradehook.Run{Test: "TestX", Result: res})
+		}
+		return r
+	}
+	other := &gradehook.Report{Ran: []gradehook.Run{{Test: "TestY", Result: "pass"}}}
+	tampered := &gradehook.Report{Ran: []gradehook.Run{{Test: "TestX", Result: "pass"}}, Tampering: []string{"os.Args was changed"}}
+	passed := []event{{Action: "pass", Test: "TestX"}}
 	tests := []struct {
 		name   string
 		events []event
 		exit   int
 		killed bool
+		hook   *gradehook.Report // nil: the harness reported nothing authentic
 		want   outcome
-		noHook bool // the harness reported nothing through gradehook
 	}{
-		{"pass", []event{{Action: "pass", Test: "TestX"}}, 0, false, pass, false},
-		{"pass of another test", []event{{Action: "pass", Test: "TestY"}}, 0, false, noResult, false},
-		{"pass of a subtest only", []event{{Action: "pass", Test: "TestX/sub"}}, 0, false, noResult, false},
-		{"pass, then a failing exit", []event{{Action: "pass", Test: "TestX"}}, 1, false, fail, false},
-		{"pass and fail", []event{{Action: "pass", Test: "TestX"}, {Action: "fail", Test: "TestX"}}, 0, false, fail, false},
-		{"killed at the limit", []event{{Action: "pass", Test: "TestX"}}, 0, true, timeout, false},
-		{"race after a pass", []event{{Action: "pass", Test: "TestX"}, {Action: "output", Output: "WARNING: DATA RACE\n"}}, 66, false, race, false},
-		{"panic", []event{{Action: "output", Test: "TestX", Output: "panic: boom\n"}}, 2, false, panicked, false},
-		{"fatal error", []event{{Action: "output", Output: "fatal error: concurrent map writes\n"}}, 2, false, panicked, false},
-		{"a test that prints panic: and passes", []event{{Action: "output", Test: "TestX", Output: "panic: not really\n"}, {Action: "pass", Test: "TestX"}}, 0, false, pass, false},
-		{"testing's own time-out", []event{{Action: "output", Output: "panic: test timed out after 1m0s\n"}}, 2, false, timeout, false},
-		{"skip", []event{{Action: "skip", Test: "TestX"}}, 0, false, skipped, false},
-		{"silence", nil, 0, false, noResult, false},
-		{"a forged pass and an exit before the harness reports", []event{{Action: "pass", Test: "TestX"}}, 0, false, noResult, true},
+		{"pass", passed, 0, false, ran(0, "pass"), pass},
+		{"pass of another test", []event{{Action: "pass", Test: "TestY"}}, 0, false, ran(0, "pass"), noResult},
+		{"pass of a subtest only", []event{{Action: "pass", Test: "TestX/sub"}}, 0, false, ran(0, "pass"), noResult},
+		{"pass, then a failing exit", passed, 1, false, ran(0, "pass"), fail},
+		{"pass and fail", []event{{Action: "pass", Test: "TestX"}, {Action: "fail", Test: "TestX"}}, 0, false, ran(1, "fail"), fail},
+		{"killed at the limit", passed, 0, true, nil, timeout},
+		{"race after a pass", []event{{Action: "pass", Test: "TestX"}, {Action: "output", Output: "WARNING: DATA RACE\n"}}, 66, false, ran(1, "fail"), race},
+		{"panic", []event{{Action: "output", Test: "TestX", Output: "panic: boom\n"}}, 2, false, nil, panicked},
+		{"fatal error", []event{{Action: "output", Output: "fatal error: concurrent map writes\n"}}, 2, false, nil, panicked},
+		{"a test that prints panic: and passes", []event{{Action: "output", Test: "TestX", Output: "panic: not really\n"}, {Action: "pass", Test: "TestX"}}, 0, false, ran(0, "pass"), pass},
+		{"testing's own time-out", []event{{Action: "output", Output: "panic: test timed out after 1m0s\n"}}, 2, false, nil, timeout},
+		{"skip", []event{{Action: "skip", Test: "TestX"}}, 0, false, ran(0, "skip"), skipped},
+		{"silence", nil, 0, false, ran(0, "pass"), noResult},
+		{"a forged pass and an exit before the harness reports", passed, 0, false, nil, noResult},
+		{"a forged pass and no test run", passed, 0, false, ran(0), refused},
+		{"a forged pass and another test run", passed, 0, false, other, refused},
+		{"a forged pass and the test run twice", passed, 0, false, ran(0, "pass", "pass"), refused},
+		{"a forged pass of a skipped test", passed, 0, false, ran(0, "skip"), refused},
+		{"a pass with the arguments changed", passed, 0, false, tampered, refused},
+		{"a failure with the arguments changed", []event{{Action: "fail", Test: "TestX"}}, 1, false, tampered, refused},
+		{"tests that could not be observed", passed, 0, false, &gradehook.Report{Error: "gradehook cannot see the tests"}, noResult},
 	}
 	for _, tt := range tests {
 		o := newObserver("TestX")
-		if !tt.noHook {
-			o.hookExit = tt.exit
-		}
+		o.hook = tt.hook
 		for _, e := range tt.events {
 			o.event(e)
 		}
-		if got, _ := o.verdict(tt.exit, tt.killed, time.Minute); got != tt.want {
-			t.Errorf("%s: verdict %s, want %s", tt.name, got, tt.want)
+		if got, why := o.verdict(tt.exit, tt.killed, time.Minute); got != tt.want {
+			t.Errorf("%s: verdict %s (%s), want %s", tt.name, got, why, tt.want)
 		}
 	}
 }

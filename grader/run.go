@@ -181,7 +181,7 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 	}
 
 	res.exit = exitStatus(waitErr)
-	obs.hookExit = hook.exitCode()
+	obs.hook = hook.report()
 	res.outcome, res.reason = obs.verdict(res.exit, killed, t.Timeout)
 	res.output = obs.out.String()
 	res.stubbed = obs.notImplemented
@@ -230,12 +230,12 @@ type hookPipe struct {
 	nonceR  *os.File // fd 4 of the child
 	resultR *os.File // the grader reads the report here
 	resultW *os.File // fd 3 of the child
-	report  chan string
+	written chan string
 }
 
 // attachHook sets cmd up with the gradehook descriptors and environment.
 func (r *runner) attachHook(cmd *exec.Cmd) (*hookPipe, error) {
-	h := &hookPipe{nonce: make([]byte, 32), report: make(chan string, 1)}
+	h := &hookPipe{nonce: make([]byte, 32), written: make(chan string, 1)}
 	if _, err := rand.Read(h.nonce); err != nil {
 		return nil, fmt.Errorf("making a nonce: %v", err)
 	}
@@ -264,22 +264,22 @@ func (h *hookPipe) started() {
 	h.resultW.Close()
 	h.nonceR.Close()
 	go func() {
-		b, _ := io.ReadAll(io.LimitReader(h.resultR, 4096))
-		h.report <- string(b)
+		b, _ := io.ReadAll(io.LimitReader(h.resultR, 1<<20))
+		h.written <- string(b)
 	}()
 }
 
-// exitCode returns the exit code the harness reported, or -1 if it reported
-// nothing authentic. Call it after the process group is gone.
-func (h *hookPipe) exitCode() int {
+// report returns what the harness reported, or nil if it reported nothing
+// authentic. Call it after the process group is gone.
+func (h *hookPipe) report() *gradehook.Report {
 	select {
-	case report := <-h.report:
-		if code, ok := gradehook.Verify(h.nonce, report); ok {
-			return code
+	case written := <-h.written:
+		if r, ok := gradehook.Open(h.nonce, written); ok {
+			return r
 		}
 	case <-time.After(5 * time.Second):
 	}
-	return -1
+	return nil
 }
 
 func (h *hookPipe) close() {

@@ -1,32 +1,51 @@
 // Package gradehook is the grader's side door into a lab's test binary: a
-// result channel that the student's code cannot write to.
+// result channel that the student's code cannot write to, and a witness of
+// which tests really ran.
 //
 // A test's result as the test framework prints it can be forged: code under
 // test can print the same lines (test2json's framing is no secret) and end
-// the process before the real result is printed. So the grader does not rely
-// on output alone. It starts each test binary with two extra descriptors: a
-// pipe from which the binary reads a fresh random nonce, and a pipe to which
-// it writes its result. This package reads the nonce in its init function:
-// it is imported by the lab's tests, so it is initialised before the lab's
-// package, before any student code runs. It then closes that descriptor and
-// unsets the variable that named it. When the tests are done, Main writes
-// the exit code of testing.M.Run, bound to the nonce, to the result pipe. A
-// process that ends any other way, os.Exit or syscall.Exit included, writes
-// nothing, and the grader fails the test.
+// the process before the real result is printed. It can also change what
+// the binary runs without ending it: rewrite os.Args, or parse the test
+// flags itself and set -test.run to match nothing, so that testing.M.Run
+// runs no test and honestly returns 0. So the grader trusts neither the
+// output nor the exit code alone.
+//
+// The grader starts each test binary with two extra descriptors: a pipe
+// from which the binary reads a fresh random nonce, and a pipe to which it
+// writes its report. This package reads the nonce in its init function and
+// keeps a copy of os.Args. Every package that holds student code imports
+// this one from a provided file, so this init runs before any student code
+// (a package is initialised after everything it imports); the grader's
+// self-check holds every lab to that.
+//
+// Main, called by the lab's TestMain, checks that nobody changed os.Args or
+// parsed the test flags before the tests start, wraps every test function
+// so that it records its own name and result when it ends, runs the tests,
+// checks the selection flags against the arguments again, and writes a
+// [Report] (the exit code, the tests that ran with their results, and any
+// tampering seen) sealed with an HMAC under the nonce. A process that ends
+// any other way, os.Exit or syscall.Exit included, writes nothing, and the
+// grader fails the test; a report whose tests are not exactly the ones the
+// grader asked for is refused.
+//
+// What this does not stop: code in the same process can, in principle,
+// read the process's memory (and with it the nonce) through /proc/self/mem.
+// The static check refuses the paths and packages that make that easy, and
+// the grader's sandbox keeps what such code could reach small; see
+// docs/grading.md.
 //
 // Outside the grader (plain go test) the variable is not set and Main is
 // m.Run followed by os.Exit.
 package gradehook
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -39,6 +58,9 @@ var hook *state
 type state struct {
 	out   *os.File
 	nonce []byte
+	args  []string // os.Args as they were before any student code ran
+
+	once sync.Once // Main reports once
 }
 
 func init() {
@@ -53,7 +75,7 @@ func init() {
 		fmt.Fprintf(os.Stderr, "gradehook: %v\n", err)
 		return
 	}
-	hook = &state{out: out, nonce: nonce}
+	hook = &state{out: out, nonce: nonce, args: slices.Clone(os.Args)}
 }
 
 // open takes the two descriptors named by spec and reads the nonce.
@@ -83,42 +105,40 @@ func open(spec string) (*os.File, []byte, error) {
 	return out, nonce, nil
 }
 
-// Main runs the tests and exits with their exit code, reporting it to the
+// Main runs the tests and exits with their exit code, reporting to the
 // grader first when the grader is listening. A lab's TestMain calls it:
 //
 //	func TestMain(m *testing.M) { gradehook.Main(m) }
 func Main(m *testing.M) {
-	code := m.Run()
-	if hook != nil {
-		fmt.Fprintln(hook.out, Line(hook.nonce, code))
-		hook.out.Close()
+	if hook == nil {
+		os.Exit(m.Run())
 	}
-	os.Exit(code)
+	var r Report
+	if where, ok := calledFromTestMain(); !ok {
+		// Someone else's code is calling Main to report tests of its
+		// own making: report that, and end the process.
+		r.Tampering = append(r.Tampering, "gradehook.Main was called from "+where+", not from the lab's TestMain")
+		hook.report(r)
+		os.Exit(2)
+	}
+	r.Tampering = append(r.Tampering, hook.beforeRun()...)
+	rec, err := observe(m)
+	if err != nil {
+		r.Error = err.Error()
+	}
+	r.Exit = m.Run()
+	r.Tampering = append(r.Tampering, hook.afterRun()...)
+	if rec != nil {
+		r.Ran = rec.runs()
+	}
+	hook.report(r)
+	os.Exit(r.Exit)
 }
 
-// Line is what the binary writes for exit code code: the code and a MAC of
-// it under the nonce. The grader recomputes it with Verify.
-func Line(nonce []byte, code int) string {
-	mac := hmac.New(sha256.New, nonce)
-	fmt.Fprintf(mac, "exit %d", code)
-	return fmt.Sprintf("gradehook exit %d %s", code, hex.EncodeToString(mac.Sum(nil)))
-}
-
-// Verify parses what a binary wrote to the result pipe and returns the exit
-// code it reports, if the report is authentic for nonce.
-func Verify(nonce []byte, report string) (code int, ok bool) {
-	for _, line := range strings.Split(report, "\n") {
-		fields := strings.Fields(line)
-		if len(fields) != 4 || fields[0] != "gradehook" || fields[1] != "exit" {
-			continue
-		}
-		c, err := strconv.Atoi(fields[2])
-		if err != nil {
-			continue
-		}
-		if hmac.Equal([]byte(line), []byte(Line(nonce, c))) {
-			return c, true
-		}
-	}
-	return 0, false
+// report seals r and writes it to the grader, once per process.
+func (s *state) report(r Report) {
+	s.once.Do(func() {
+		fmt.Fprintln(s.out, Seal(s.nonce, r))
+		s.out.Close()
+	})
 }

@@ -4,10 +4,14 @@
 // The grader trusts only results that a test reports from its own process,
 // and it kills a test that runs past its limit; what remains is code that
 // ends the process on its own terms (os.Exit, syscall.Exit) after printing
-// lines that look like a pass, code that writes to descriptors it was not
-// given, code that steps outside the language's safety (unsafe, cgo,
+// lines that look like a pass, code that changes which tests run (os.Args,
+// the flag and testing packages), code that writes to descriptors it was
+// not given, code that steps outside the language's safety (unsafe, cgo,
 // //go:linkname), and code that touches other processes. None of it is
-// needed to solve a lab, so guard rejects it, naming the file and line.
+// needed to solve a lab, so guard rejects it, naming the file and line. The
+// grader does not rely on guard alone: each of these is also defended
+// against at run time (package gradehook, the sandbox), and guard only
+// makes the refusal early and clear.
 //
 // The check is syntactic (go/parser, no type checking), so it also runs on
 // files that do not compile. It resolves renamed imports; it refuses dot
@@ -44,6 +48,8 @@ var forbiddenImports = map[string]string{
 	"os/exec":   "a submission may not start other programs",
 	"os/signal": "a submission may not intercept signals",
 	"plugin":    "a submission may not load code at run time",
+	"testing":   "the tests are the grader's: code under test has no business with the test framework",
+	"flag":      "the test binary's flags choose which tests run: a submission may not parse or set them",
 }
 
 // forbiddenPrefixes are import path prefixes a student file may not import.
@@ -62,6 +68,7 @@ var forbiddenNames = map[string]map[string]string{
 		"NewFile":      "a submission may not open raw file descriptors",
 		"FindProcess":  "a submission may not touch other processes",
 		"StartProcess": "a submission may not start other programs",
+		"Args":         "the test binary's arguments choose which tests run: a submission may not read or change them",
 	},
 }
 

@@ -19,7 +19,22 @@ func TestCheck(t *testing.T) {
 	}{
 		{"clean", `package p
 import ("fmt"; "sync"; "os")
-func F() { var mu sync.Mutex; mu.Lock(); fmt.Println(os.Args); mu.Unlock() }`, nil, nil},
+func F() { var mu sync.Mutex; mu.Lock(); fmt.Println(os.Getpid()); mu.Unlock() }`, nil, nil},
+		{"os.Args rewritten", `package p
+import "os"
+func init() { os.Args[1] = "-test.run=^$" }`, nil, []string{"os.Args is not allowed"}},
+		{"os.Args replaced", `package p
+import "os"
+func init() { os.Args = nil }`, nil, []string{"os.Args"}},
+		{"os.Args aliased", `package p
+import "os"
+var args = os.Args`, nil, []string{"os.Args"}},
+		{"the test flags", `package p
+import "flag"
+func init() { flag.Parse(); flag.Set("test.run", "^$") }`, nil, []string{`import "flag"`}},
+		{"the testing package", `package p
+import "testing"
+func init() { testing.Init() }`, nil, []string{`import "testing"`}},
 		{"os.Exit", `package p
 import "os"
 func F() { os.Exit(0) }`, nil, []string{"os.Exit is not allowed"}},
