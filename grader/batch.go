@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"golabs/internal/catalog"
+	"golabs/internal/sandbox"
 )
 
 // batchConfig is the command line of grader batch.
@@ -31,6 +32,8 @@ type batchConfig struct {
 	fresh   bool
 	root    string
 	in      string // the folder of submissions
+
+	unsafeNoSandbox bool // grade without the sandbox where there is none
 }
 
 func parseBatchFlags(args []string, stderr io.Writer) (*batchConfig, error) {
@@ -45,6 +48,7 @@ func parseBatchFlags(args []string, stderr io.Writer) (*batchConfig, error) {
 	fs.StringVar(&c.out, "out", "", "write the gradebook to `dir` (default: grades beside the submissions' folder)")
 	fs.BoolVar(&c.fresh, "fresh", false, "grade every submission again, ignoring the results of earlier runs")
 	fs.StringVar(&c.root, "root", "", "the kit's repository `dir` (default: found from the working directory)")
+	fs.BoolVar(&c.unsafeNoSandbox, "unsafe-no-sandbox", false, "grade even where the sandbox cannot run: every submission's code runs with your rights")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./grader batch [flags] DIR\n\n"+
 			"Grades a folder of submissions, one folder, .zip or .tar.gz per student, each in a pristine\n"+
@@ -92,6 +96,7 @@ type batch struct {
 	stdout    io.Writer
 	stderr    io.Writer
 	progress  *batchProgress
+	sandbox   *sandbox.Sandbox
 
 	// gradeTree grades the labs in the kit copy at dir; tests replace it.
 	gradeTree func(ctx context.Context, dir string) ([]*labResult, error)
@@ -166,8 +171,17 @@ func newBatch(ctx context.Context, c *batchConfig, stdout, stderr io.Writer) (*b
 		return nil, fmt.Errorf("-run %q matches no graded test of %s", c.run, labNames(labs))
 	}
 	b.selection = fmt.Sprintf("labs=%s run=%s private=%t", labNames(b.labs), c.run, c.private)
+	b.sandbox = sandbox.Detect()
+	if b.sandbox.Kind() == sandbox.None {
+		if !c.unsafeNoSandbox {
+			return nil, fmt.Errorf("batch grading runs every student's code, and the sandbox that keeps it from your files "+
+				"and network cannot run here: %s.\nFix that (docs/instructors.md, \"Batch grading\"), or pass -unsafe-no-sandbox "+
+				"to grade with your own rights", b.sandbox.Why())
+		}
+		fmt.Fprintf(stderr, "grader batch: -unsafe-no-sandbox: every submission runs with your rights (%s)\n", b.sandbox.Why())
+	}
 	// Check the tools once, before any submission.
-	_, cleanup, err := newGrader(ctx, root, 1, io.Discard)
+	_, cleanup, err := newGrader(ctx, root, 1, io.Discard, b.sandbox)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +387,7 @@ func batchLab(lr *labResult) jsonLab {
 
 // gradeCopy grades the labs in the kit copy at dir.
 func (b *batch) gradeCopy(ctx context.Context, dir string) ([]*labResult, error) {
-	g, cleanup, err := newGrader(ctx, dir, b.par, io.Discard)
+	g, cleanup, err := newGrader(ctx, dir, b.par, io.Discard, b.sandbox)
 	if err != nil {
 		return nil, err
 	}

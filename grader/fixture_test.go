@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"golabs/internal/catalog"
+	"golabs/internal/sandbox"
 )
 
 // The fixture is a small kit of its own, generated into a temporary
@@ -437,7 +438,11 @@ func fixture(t *testing.T) (string, *grader) {
 		if fixtureErr = err; err != nil {
 			return
 		}
-		for _, h := range hostile {
+		contained, err := readHostile("sandbox")
+		if fixtureErr = err; err != nil {
+			return
+		}
+		for _, h := range append(hostile, contained...) {
 			for name, text := range h.files {
 				files[name] = text
 			}
@@ -451,7 +456,7 @@ func fixture(t *testing.T) (string, *grader) {
 				return
 			}
 		}
-		fixtureG, fixtureDone, fixtureErr = newGrader(context.Background(), fixtureRoot, 2, io.Discard)
+		fixtureG, fixtureDone, fixtureErr = newGrader(context.Background(), fixtureRoot, 2, io.Discard, sandbox.Detect())
 	})
 	if fixtureErr != nil {
 		t.Fatalf("setting up the fixture kit: %v", fixtureErr)

@@ -12,11 +12,13 @@ import (
 
 	"golabs/internal/catalog"
 	"golabs/internal/guard"
+	"golabs/internal/sandbox"
 )
 
 // A grader grades labs: it builds their test binaries and runs their tests.
 type grader struct {
 	root     string // the repository root, absolute
+	sandbox  *sandbox.Sandbox
 	builds   *builder
 	runs     *runner
 	progress *progress // nil when nobody watches

@@ -27,8 +27,11 @@ type hostile struct {
 }
 
 // hostileFixtures reads testdata/hostile.
-func hostileFixtures() ([]*hostile, error) {
-	names, err := filepath.Glob(filepath.Join("testdata", "hostile", "*.txtar"))
+func hostileFixtures() ([]*hostile, error) { return readHostile("hostile") }
+
+// readHostile reads the archives in testdata/dir.
+func readHostile(dir string) ([]*hostile, error) {
+	names, err := filepath.Glob(filepath.Join("testdata", dir, "*.txtar"))
 	if err != nil {
 		return nil, err
 	}

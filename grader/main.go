@@ -337,6 +337,7 @@ import (
 	"time"
 
 	"golabs/internal/catalog"
+	"golabs/internal/sandbox"
 )
 
 // Exit statuses.
@@ -389,6 +390,7 @@ type config struct {
 	gradescope   string
 	junit        string
 	runs         int
+	sandbox      string // auto, bwrap or none
 
 	// The check of the protected files.
 	strict        bool // refuse changed protected files; fail on missed points
@@ -417,6 +419,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.gradescope, "gradescope", "", "also write Gradescope's results.json to `file`")
 	fs.StringVar(&c.junit, "junit", "", "also write the result as JUnit XML to `file`")
 	fs.IntVar(&c.runs, "runs", 0, "find flaky tests: run each test `n` times and report pass rates")
+	fs.StringVar(&c.sandbox, "sandbox", "auto", "isolate each test process: `mode` auto (bwrap where it works), bwrap (required), or none")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./grader [flags]\n       go run ./grader batch [flags] DIR   (grade a folder of submissions; batch -h tells more)\n\nGrades the labs of the catalogue in labs/; -check runs the kit's self-check.\nExit status: 0 graded, 1 self-check failed (or, with -runs, a run failed), 2 usage or setup error;\nwith -strict, 1 also if a point was missed and 3 if protected files changed.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -438,6 +441,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 				return nil, fmt.Errorf("%s cannot be combined with -check: the self-check chooses its own builds and tests", name)
 			}
 		}
+	}
+	if !slices.Contains([]string{"auto", "bwrap", "none"}, c.sandbox) {
+		return nil, fmt.Errorf("-sandbox %q: choose auto, bwrap or none", c.sandbox)
 	}
 	if err := c.checkReportFlags(); err != nil {
 		return nil, err
@@ -536,7 +542,14 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		integ.warn(stderr)
 	}
 
-	g, cleanup, err := newGrader(ctx, root, c.par, stderr)
+	sb, err := chooseSandbox(c.sandbox)
+	if err != nil {
+		return setupErr("%v", err)
+	}
+	if sb.Kind() == sandbox.None && c.sandbox == "auto" {
+		fmt.Fprintf(stderr, "grader: tests run unsandboxed, with your rights: %s\n", sb.Why())
+	}
+	g, cleanup, err := newGrader(ctx, root, c.par, stderr, sb)
 	if err != nil {
 		return setupErr("%v", err)
 	}
@@ -593,9 +606,24 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// chooseSandbox returns the sandbox that mode (auto, bwrap or none) asks for.
+func chooseSandbox(mode string) (*sandbox.Sandbox, error) {
+	switch mode {
+	case "none":
+		return sandbox.Unsandboxed("-sandbox none"), nil
+	case "bwrap":
+		sb, err := sandbox.UseBwrap()
+		if err != nil {
+			return nil, fmt.Errorf("-sandbox bwrap: %v", err)
+		}
+		return sb, nil
+	}
+	return sandbox.Detect(), nil
+}
+
 // newGrader checks that the tools grading needs are there, and returns a
 // grader whose binaries live in a temporary directory that cleanup removes.
-func newGrader(ctx context.Context, root string, par int, stderr io.Writer) (*grader, func(), error) {
+func newGrader(ctx context.Context, root string, par int, stderr io.Writer, sb *sandbox.Sandbox) (*grader, func(), error) {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		return nil, nil, errors.New("the go command is not on the PATH: install Go (https://go.dev/doc/install) and add its bin directory to the PATH")
@@ -614,9 +642,10 @@ func newGrader(ctx context.Context, root string, par int, stderr io.Writer) (*gr
 	slots := make(chan struct{}, par)
 	env := testEnv()
 	g := &grader{
-		root:   root,
-		builds: &builder{root: root, tmp: tmp, goCmd: goCmd, slots: slots, env: os.Environ()},
-		runs:   &runner{test2json: test2json, env: env, slots: slots},
+		root:    root,
+		sandbox: sb,
+		builds:  &builder{root: root, tmp: tmp, goCmd: goCmd, slots: slots, env: os.Environ()},
+		runs:    &runner{test2json: test2json, env: env, slots: slots, sandbox: sb, root: root, tmp: tmp},
 	}
 	if f, ok := stderr.(*os.File); ok {
 		g.progress = newProgress(f)

@@ -19,6 +19,7 @@ const (
 	race        outcome = "race"         // the race detector reported a data race
 	panicked    outcome = "panic"        // the process panicked or hit a fatal runtime error
 	timeout     outcome = "timeout"      // killed at its time limit
+	overLimit   outcome = "limit"        // killed for using more than a limit allows (memory, file size, processes)
 	buildFailed outcome = "build_failed" // the package did not compile
 	refused     outcome = "refused"      // the static check refused the student's files
 	noResult    outcome = "no_result"    // the process ended without a pass or fail of the test

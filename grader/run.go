@@ -17,6 +17,7 @@ import (
 
 	"golabs/internal/catalog"
 	"golabs/internal/gradehook"
+	"golabs/internal/sandbox"
 )
 
 // A result is the verdict on one graded test.
@@ -49,11 +50,14 @@ const (
 	maxLine = 1 << 20
 )
 
-// A runner runs single tests in processes of their own.
+// A runner runs single tests in processes of their own, each in a sandbox.
 type runner struct {
 	test2json string
 	env       []string
 	slots     chan struct{} // one per process that may run at once
+	sandbox   *sandbox.Sandbox
+	root      string // the module, which a test may read
+	tmp       string // where the scratch folders go
 }
 
 // run runs test t of bin in a new process and classifies what happened. It
@@ -103,16 +107,27 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 	}
 	pr.Close()
 
-	cmd := exec.Command(bin.path,
-		"-test.run", "^"+regexp.QuoteMeta(t.Name)+"$",
-		"-test.count=1",
-		"-test.v=test2json",
-		"-test.paniconexit0",
-		"-test.timeout="+(t.Timeout+backstop).String(),
-	)
-	cmd.Dir = bin.dir
+	run, err := r.sandbox.Command(sandbox.Spec{
+		Path: bin.path,
+		Args: []string{
+			"-test.run", "^" + regexp.QuoteMeta(t.Name) + "$",
+			"-test.count=1",
+			"-test.v=test2json",
+			"-test.paniconexit0",
+			"-test.timeout=" + (t.Timeout + backstop).String(),
+		},
+		Dir:     bin.dir,
+		Visible: []string{r.root, bin.path},
+		Env:     r.env,
+		Limits:  sandboxLimits(t.Limits),
+		TempDir: r.tmp,
+	})
+	if err != nil {
+		return err
+	}
+	defer run.Close()
+	cmd := run.Cmd
 	cmd.Stdout, cmd.Stderr = pw, pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	hook, err := r.attachHook(cmd)
 	if err != nil {
 		return err
@@ -137,6 +152,7 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 
 	pgid := cmd.Process.Pid
 	killGroup := func() { syscall.Kill(-pgid, syscall.SIGKILL) }
+	run.Watch(killGroup)
 	limit := time.NewTimer(t.Timeout)
 	defer limit.Stop()
 	var (
@@ -149,7 +165,7 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 	case <-limit.C:
 		// Ask for a goroutine dump, then kill whatever is left.
 		killed = true
-		cmd.Process.Signal(syscall.SIGQUIT)
+		run.Signal(syscall.SIGQUIT)
 		select {
 		case waitErr = <-exited:
 		case <-time.After(quitGrace):
@@ -164,6 +180,7 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 	res.elapsed = time.Since(start)
 	// Children the test left behind would hold the pipe open.
 	killGroup()
+	exceeded := run.Stop()
 
 	select {
 	case err = <-decoded:
@@ -183,6 +200,9 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 	res.exit = exitStatus(waitErr)
 	obs.hook = hook.report()
 	res.outcome, res.reason = obs.verdict(res.exit, killed, t.Timeout)
+	if exceeded != nil {
+		res.outcome, res.reason = overLimit, "killed: "+exceeded.String()
+	}
 	res.output = obs.out.String()
 	res.stubbed = obs.notImplemented
 	if res.outcome == timeout {
@@ -192,6 +212,11 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 		}
 	}
 	return nil
+}
+
+// sandboxLimits are a test's limits as the sandbox takes them.
+func sandboxLimits(l catalog.Limits) sandbox.Limits {
+	return sandbox.Limits{Memory: l.Memory, FileSize: l.FileSize, Processes: l.Processes, OpenFiles: l.OpenFiles}
 }
 
 // decode feeds test2json's events to obs. A line that is not an event
@@ -254,7 +279,7 @@ func (r *runner) attachHook(cmd *exec.Cmd) (*hookPipe, error) {
 	}
 	h.nonceW.Close()
 	cmd.ExtraFiles = []*os.File{h.resultW, h.nonceR} // fds 3 and 4
-	cmd.Env = append(slices.Clip(r.env), gradehook.Env+"=3,4")
+	cmd.Env = append(slices.Clip(cmd.Env), gradehook.Env+"=3,4")
 	return h, nil
 }
 

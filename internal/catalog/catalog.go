@@ -48,6 +48,7 @@ type Lab struct {
 	Timeout      time.Duration // time limit of one graded test unless the test sets its own
 	StudentFiles []string      // the files a student writes, relative to the root
 	Allow        []string      // what the static check of student files lets through (import paths, "os.Exit")
+	Limits       Limits        // what one test process may use
 	Parts        []Part
 	Tests        []Test // in catalogue order
 }
@@ -66,6 +67,7 @@ type Test struct {
 	Package string        // the package that holds it, one of its lab's Packages
 	Timeout time.Duration // its time limit: its own, or else its lab's
 	Private bool          // hidden: built only with the "private" tag
+	Limits  Limits        // what its process may use: its lab's
 }
 
 // MaxPoints returns the points of all the lab's tests, private ones included.
@@ -170,6 +172,7 @@ type (
 		Timeout      string      `toml:"timeout"`
 		StudentFiles []string    `toml:"student_files"`
 		Allow        []string    `toml:"allow"`
+		Limits       limitsEntry `toml:"limits"`
 		Parts        []partEntry `toml:"parts"`
 		Tests        []testEntry `toml:"tests"`
 	}
@@ -189,9 +192,10 @@ type (
 
 // keysOf lists the keys each table accepts, for the hint after a typo.
 var keysOf = map[string]string{
-	"":      "title, order, packages, handout, timeout, student_files, parts, tests",
-	"parts": "id, title",
-	"tests": "name, part, points, package, timeout, private",
+	"":       "title, order, packages, handout, timeout, student_files, allow, limits, parts, tests",
+	"limits": "memory, file_size, processes, open_files",
+	"parts":  "id, title",
+	"tests":  "name, part, points, package, timeout, private",
 }
 
 // loadFile reads and checks one catalogue file. It returns the lab (nil if
@@ -217,7 +221,11 @@ func loadFile(root, name string) (*Lab, error) {
 		hint := ""
 		if keys, ok := keysOf[table]; ok {
 			where := "at the top of the file"
-			if table != "" {
+			switch table {
+			case "":
+			case "limits":
+				where = "in [limits]"
+			default:
 				where = "in [[" + table + "]]"
 			}
 			hint = fmt.Sprintf(" (the keys %s are %s)", where, keys)
@@ -247,6 +255,8 @@ func loadFile(root, name string) (*Lab, error) {
 	if f.Timeout != "" {
 		lab.Timeout = c.duration(c.keyLine("timeout"), "timeout", f.Timeout)
 	}
+
+	lab.Limits = c.limits(f.Limits, func(key string) bool { return md.IsDefined("limits", key) })
 
 	if len(f.Packages) == 0 {
 		c.errorf(c.keyLine("packages"), "missing packages: list the lab's Go packages, as packages = [\"./%s\"]", lab.ID)
@@ -302,7 +312,7 @@ var testName = regexp.MustCompile(`^Test(\P{Ll}[\p{L}\p{N}_]*)?$`)
 
 // test checks one [[tests]] entry and fills in its defaults.
 func (c *checker) test(lab *Lab, t testEntry, line int) (Test, bool) {
-	test := Test{Name: t.Name, Part: t.Part, Points: t.Points, Timeout: lab.Timeout, Private: t.Private}
+	test := Test{Name: t.Name, Part: t.Part, Points: t.Points, Timeout: lab.Timeout, Private: t.Private, Limits: lab.Limits}
 	if t.Name == "" {
 		c.errorf(line, "a [[tests]] entry has no name")
 		return test, false

@@ -93,6 +93,7 @@ func TestLoadGood(t *testing.T) {
 		Handout:      "docs/web.md",
 		Timeout:      30 * time.Second,
 		StudentFiles: []string{"web/serial.go"},
+		Limits:       DefaultLimits,
 		Parts:        []Part{{ID: "serial", Title: "A. Serial"}},
 		Tests: []Test{
 			{Name: "TestSerial", Part: "serial", Points: 5, Package: "./web", Timeout: 30 * time.Second},
@@ -129,6 +130,32 @@ func TestLoadDefaultTimeout(t *testing.T) {
 	l := labs[0]
 	if l.Timeout != DefaultTimeout || l.Tests[0].Timeout != DefaultTimeout || l.Tests[1].Timeout != 2*time.Minute {
 		t.Errorf("timeouts are %v (lab), %v, %v; want %v, %v, 2m", l.Timeout, l.Tests[0].Timeout, l.Tests[1].Timeout, DefaultTimeout, DefaultTimeout)
+	}
+}
+
+func TestLoadLimits(t *testing.T) {
+	text := strings.Replace(good, "[[parts]]", "[limits]\nmemory = \"512MiB\"\nopen_files = 256\n\n[[parts]]", 1)
+	labs, err := Load(tree(t, map[string]string{"labs/web.toml": text}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultLimits
+	want.Memory, want.OpenFiles = 512<<20, 256
+	if got := labs[0].Limits; got != want {
+		t.Errorf("limits %+v, want %+v: a key the lab sets overrides its default, the others keep theirs", got, want)
+	}
+
+	for _, tc := range []struct{ table, want string }{
+		{"memory = \"2GB\"", `limits.memory: "2GB" is not a size: write it as a whole number and a unit, such as "2GiB"`},
+		{"file_size = \"1KiB\"", "limits.file_size is 1KiB: allow at least 1 MiB"},
+		{"processes = 10", "limits.processes is 10: allow at least 64"},
+		{"memroy = \"1GiB\"", `unknown key "limits.memroy" (the keys in [limits] are memory, file_size, processes, open_files)`},
+	} {
+		text := strings.Replace(good, "[[parts]]", "[limits]\n"+tc.table+"\n\n[[parts]]", 1)
+		_, err := Load(tree(t, map[string]string{"labs/web.toml": text}))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "labs/web.toml:") {
+			t.Errorf("[limits] %s: error %v, want one that says %q with its line", tc.table, err, tc.want)
+		}
 	}
 }
 

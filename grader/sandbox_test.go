@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golabs/internal/sandbox"
+)
+
+// TestSandboxContainsEscapes grades testdata/sandbox/escape.txtar, whose
+// tests try to write, connect and signal outside their process, and checks
+// that every attack failed and nothing outside changed.
+func TestSandboxContainsEscapes(t *testing.T) {
+	sb := sandbox.Detect()
+	if sb.Kind() != sandbox.Bwrap {
+		t.Skipf("cannot test the bwrap sandbox on this machine: %s", sb.Why())
+	}
+	root, _ := fixture(t)
+	g, done, err := newGrader(context.Background(), root, 2, io.Discard, sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+
+	// The real home folder, and a folder in it for another submission: under
+	// /tmp they would hide behind the sandbox's own /tmp and prove nothing.
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skipf("no home folder to attack: %v", err)
+	}
+	other, err := os.MkdirTemp(home, ".labkit-other-submission-")
+	if err != nil {
+		t.Skipf("cannot make a folder in the home folder: %v", err)
+	}
+	defer os.RemoveAll(other)
+	defer os.Remove(filepath.Join(home, "labkit-canary"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var connections atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connections.Add(1)
+			c.Close()
+		}
+	}()
+	sleep := fmt.Sprintf("%d.%d", 300+os.Getpid()%100, time.Now().Nanosecond()%1000)
+	targets := fmt.Sprintf("home %s\nroot %s\nother %s\nlistener %s\ngrader %d\nsleep %s\n",
+		home, root, other, ln.Addr(), os.Getpid(), sleep)
+	if err := os.MkdirAll(filepath.Join(root, "escape", "testdata"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "escape", "testdata", "targets"), []byte(targets), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kitFile := filepath.Join(root, "escape", "grading.go")
+	before, _ := os.ReadFile(kitFile)
+
+	lr, err := g.grade(context.Background(), fixtureLab(t, root, "escape"), gradeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range lr.results {
+		if r.outcome != fail {
+			t.Errorf("%s: outcome %s, want fail (the attack must not work)\n%s", r.test.Name, r.outcome, r)
+		}
+		t.Logf("%s: %s", r.test.Name, r.reason)
+	}
+	if earned, _ := lr.score(); earned != 0 {
+		t.Errorf("the escapes earned %d points, want 0", earned)
+	}
+	for _, dir := range []string{home, other, root, filepath.Join(root, "escape")} {
+		if _, err := os.Stat(filepath.Join(dir, "labkit-canary")); err == nil {
+			t.Errorf("a test wrote %s", filepath.Join(dir, "labkit-canary"))
+		}
+	}
+	if after, _ := os.ReadFile(kitFile); string(after) != string(before) {
+		t.Errorf("a test changed %s", kitFile)
+	}
+	if n := connections.Load(); n > 0 {
+		t.Errorf("tests connected %d times to a listener on the host's loopback", n)
+	}
+	if pids := processesWithArg(sleep); len(pids) > 0 {
+		t.Errorf("a process a test started is still running after grading: %v", pids)
+	}
+}
+
+// processesWithArg returns the processes with arg on their command line.
+func processesWithArg(arg string) []string {
+	var found []string
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, c := range cmdlines {
+		b, err := os.ReadFile(c)
+		if err == nil && strings.Contains(string(b)+"\x00", "\x00"+arg+"\x00") {
+			found = append(found, filepath.Base(filepath.Dir(c)))
+		}
+	}
+	return found
+}
+
+// TestLimitsStopBombs grades testdata/sandbox/bombs.txtar with the sandbox
+// and without it: the limits hold either way, and every bomb earns nothing.
+func TestLimitsStopBombs(t *testing.T) {
+	root, _ := fixture(t)
+	boxes := []*sandbox.Sandbox{sandbox.Unsandboxed("testing the limits without a sandbox")}
+	if sb := sandbox.Detect(); sb.Kind() != sandbox.None {
+		boxes = append(boxes, sb)
+	} else {
+		t.Logf("the limits are tested without a sandbox only: %s", sb.Why())
+	}
+	// What each bomb may end as; a limit, unless Go's runtime stops it first.
+	want := map[string][]outcome{
+		"TestMemoryBomb":      {overLimit},
+		"TestDiskBomb":        {overLimit},
+		"TestDiskBombOneFile": {overLimit},
+		"TestGoroutineBomb":   {overLimit, panicked},
+		"TestThreadBomb":      {overLimit, panicked},
+		"TestProcessBomb":     {overLimit},
+	}
+	for _, sb := range boxes {
+		t.Run(string(sb.Kind()), func(t *testing.T) {
+			g, done, err := newGrader(context.Background(), root, 2, io.Discard, sb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer done()
+			lr, err := g.grade(context.Background(), fixtureLab(t, root, "bombs"), gradeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range lr.results {
+				ok := false
+				for _, o := range want[r.test.Name] {
+					ok = ok || r.outcome == o
+				}
+				if !ok {
+					t.Errorf("%s: outcome %s (%s), want one of %v\n%s", r.test.Name, r.outcome, r.reason, want[r.test.Name], r)
+				}
+				t.Logf("%s: %s after %.1fs: %s", r.test.Name, r.outcome, r.elapsed.Seconds(), r.reason)
+			}
+			if earned, _ := lr.score(); earned != 0 {
+				t.Errorf("the bombs earned %d points, want 0", earned)
+			}
+			if pids := processesWithArg("59.987"); len(pids) > 0 {
+				t.Errorf("processes the bomb started still run after grading: %v", pids)
+			}
+		})
+	}
+}

@@ -1,0 +1,192 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"golabs/internal/bytesize"
+)
+
+// A Run is one sandboxed process: its command, its scratch folder, and the
+// watchdog that holds it to its limits.
+type Run struct {
+	Cmd *exec.Cmd // set Stdout, Stderr and ExtraFiles, then Start it
+
+	path    string // the program, as its processes show it
+	scratch string
+	limits  Limits
+
+	mu       sync.Mutex
+	exceeded *Exceeded
+	peak     Usage
+	stop     chan struct{}
+	stopped  chan struct{}
+}
+
+// Usage is what a run used, at its peak.
+type Usage struct {
+	Memory  int64 // bytes resident, all processes together
+	Threads int   // threads of all processes together
+	Scratch int64 // bytes in the scratch folder
+}
+
+// Exceeded says which limit a run went past, and by how much.
+type Exceeded struct {
+	Limit string // "memory", "file size", "processes"
+	Used  string // "used more than 2 GiB"
+}
+
+func (e *Exceeded) String() string { return e.Limit + ": " + e.Used }
+
+// helperEnv carries the resource limits to the helper: "fsize,nofile,nproc".
+const helperEnv = "LABKIT_SANDBOX_RLIMITS"
+
+// pollEvery is how often the watchdog looks.
+const pollEvery = 100 * time.Millisecond
+
+// Command makes the command that runs spec in the sandbox, and the scratch
+// folder it may write to. Close the Run when the process is done.
+func (s *Sandbox) Command(spec Spec) (*Run, error) {
+	scratch, err := os.MkdirTemp(spec.TempDir, "scratch-")
+	if err != nil {
+		return nil, fmt.Errorf("making a scratch folder: %v", err)
+	}
+	home := filepath.Join(scratch, "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		os.RemoveAll(scratch)
+		return nil, fmt.Errorf("making a scratch folder: %v", err)
+	}
+	r := &Run{path: spec.Path, scratch: scratch, limits: spec.Limits}
+
+	var env []string
+	for _, kv := range spec.Env {
+		if passEnv(kv) {
+			env = append(env, kv)
+		}
+	}
+	var argv []string // what the helper executes
+	switch s.Kind() {
+	case Bwrap:
+		argv = append([]string{s.bwrap}, bwrapArgs(spec, scratch)...)
+		argv = append(argv, "--", spec.Path)
+		r.path = spec.Path
+	default:
+		argv = []string{spec.Path}
+		env = append(env, "HOME="+home, "TMPDIR="+scratch)
+	}
+	argv = append(argv, spec.Args...)
+
+	r.Cmd = helperCommand(argv, spec.Limits)
+	r.Cmd.Dir = spec.Dir
+	r.Cmd.Env = append(slices.Clip(env), r.Cmd.Env...)
+	return r, nil
+}
+
+// Scratch returns the folder the process may write to, its TMPDIR.
+func (r *Run) Scratch() string { return r.scratch }
+
+// Watch starts the watchdog; call it after the command has started. When a
+// limit is passed, it calls kill once and records which limit.
+func (r *Run) Watch(kill func()) {
+	r.stop, r.stopped = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(r.stopped)
+		t := time.NewTicker(pollEvery)
+		defer t.Stop()
+		for {
+			if e := r.check(); e != nil {
+				r.mu.Lock()
+				r.exceeded = e
+				r.mu.Unlock()
+				kill()
+				return
+			}
+			select {
+			case <-r.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// check measures the run once and returns the limit it has passed, if any.
+func (r *Run) check() *Exceeded {
+	u := Usage{}
+	if r.Cmd.Process != nil {
+		u.Memory, u.Threads = treeUsage(r.Cmd.Process.Pid)
+	}
+	u.Scratch, _ = folderUsage(r.scratch)
+	r.mu.Lock()
+	r.peak.Memory = max(r.peak.Memory, u.Memory)
+	r.peak.Threads = max(r.peak.Threads, u.Threads)
+	r.peak.Scratch = max(r.peak.Scratch, u.Scratch)
+	r.mu.Unlock()
+	l := r.limits
+	switch {
+	case l.Memory > 0 && u.Memory > l.Memory:
+		return &Exceeded{"memory", "used more than " + bytesize.Format(l.Memory)}
+	case l.FileSize > 0 && u.Scratch >= l.FileSize:
+		return &Exceeded{"file size", "wrote " + bytesize.Format(l.FileSize) + " or more (the limit)"}
+	case l.Processes > 0 && u.Threads > l.Processes:
+		return &Exceeded{"processes", fmt.Sprintf("ran more than %d threads and processes at once", l.Processes)}
+	}
+	return nil
+}
+
+// Stop stops the watchdog, measures the scratch folder a last time (a
+// file cut short at the file-size limit shows there), and returns the
+// limit that was passed, if any.
+func (r *Run) Stop() *Exceeded {
+	if r.stop != nil {
+		close(r.stop)
+		<-r.stopped
+		r.stop = nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.exceeded == nil && r.limits.FileSize > 0 {
+		if used, largest := folderUsage(r.scratch); largest >= r.limits.FileSize || used >= r.limits.FileSize {
+			r.exceeded = &Exceeded{"file size", "wrote " + bytesize.Format(r.limits.FileSize) + " or more (the limit)"}
+		}
+	}
+	return r.exceeded
+}
+
+// Peak returns the most the run was seen to use.
+func (r *Run) Peak() Usage {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.peak
+}
+
+// Signal sends sig to the program itself, inside the sandbox (the sandbox's
+// own processes do not pass signals on).
+func (r *Run) Signal(sig syscall.Signal) error {
+	if r.Cmd.Process == nil {
+		return os.ErrProcessDone
+	}
+	pid := findProgram(r.Cmd.Process.Pid, r.path)
+	if pid == 0 {
+		return os.ErrProcessDone
+	}
+	return syscall.Kill(pid, sig)
+}
+
+// Close removes the scratch folder.
+func (r *Run) Close() error {
+	// A test may leave folders it cannot itself delete; make them so.
+	filepath.WalkDir(r.scratch, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o700)
+		}
+		return nil
+	})
+	return os.RemoveAll(r.scratch)
+}

@@ -1,0 +1,219 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// The helper: a process started by helperCommand sets its resource limits
+// and executes the command it was given, before anything else runs.
+func init() {
+	spec, ok := os.LookupEnv(helperEnv)
+	if !ok {
+		return
+	}
+	os.Unsetenv(helperEnv)
+	if err := setLimits(spec); err != nil {
+		fmt.Fprintf(os.Stderr, "sandbox: %v\n", err)
+		os.Exit(126)
+	}
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "sandbox: nothing to run")
+		os.Exit(126)
+	}
+	err := syscall.Exec(os.Args[1], os.Args[1:], os.Environ())
+	fmt.Fprintf(os.Stderr, "sandbox: running %s: %v\n", os.Args[1], err)
+	os.Exit(126)
+}
+
+// setLimits sets the limits that spec ("fsize,nofile,nproc") gives, and
+// no core dumps.
+func setLimits(spec string) error {
+	f := strings.Split(spec, ",")
+	if len(f) != 3 {
+		return fmt.Errorf("%s=%q: want fsize,nofile,nproc", helperEnv, spec)
+	}
+	for i, res := range []int{syscall.RLIMIT_FSIZE, syscall.RLIMIT_NOFILE, rlimitNproc} {
+		n, err := strconv.ParseUint(f[i], 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s=%q: %v", helperEnv, spec, err)
+		}
+		if n == 0 {
+			continue
+		}
+		if err := syscall.Setrlimit(res, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+			return fmt.Errorf("setting limit %d to %d: %v", res, n, err)
+		}
+	}
+	return syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{})
+}
+
+// rlimitNproc is RLIMIT_NPROC, which package syscall does not name.
+const rlimitNproc = 6
+
+// helperCommand returns the command that runs argv under limits: this
+// program, run again as the helper.
+func helperCommand(argv []string, limits Limits) *exec.Cmd {
+	cmd := exec.Command("/proc/self/exe", argv...)
+	cmd.Args[0] = "labkit-sandbox"
+	cmd.Env = []string{fmt.Sprintf("%s=%d,%d,%d", helperEnv, limits.FileSize, limits.OpenFiles, limits.Processes)}
+	// Its own process group, so that the grader can end all of it; and
+	// killed with the grader.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	return cmd
+}
+
+// bwrapIsolation are the namespaces and rights of every sandbox.
+func bwrapIsolation() []string {
+	return []string{
+		"--unshare-all", // user, mount, PID, network (loopback only), IPC, UTS, cgroup
+		"--uid", "65534", "--gid", "65534",
+		"--cap-drop", "ALL",
+		"--die-with-parent",
+		"--new-session", // no controlling terminal to push keystrokes into
+		"--proc", "/proc",
+		"--dev", "/dev",
+	}
+}
+
+// systemBinds are the system's folders and files a test binary needs: the
+// dynamic linker and libc (the race detector needs cgo), and what Go's
+// runtime reads from /etc.
+func systemBinds() []string {
+	var args []string
+	for _, p := range []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+		"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/hosts", "/etc/nsswitch.conf",
+		"/etc/passwd", "/etc/group", "/etc/localtime"} {
+		args = append(args, "--ro-bind-try", p, p)
+	}
+	return args
+}
+
+// bwrapArgs are bwrap's arguments for spec, up to the program.
+func bwrapArgs(spec Spec, scratch string) []string {
+	args := append(bwrapIsolation(), systemBinds()...)
+	// The scratch folder first, so that what is visible may lie under /tmp.
+	args = append(args, "--bind", scratch, "/tmp")
+	for _, p := range spec.Visible {
+		args = append(args, "--ro-bind", p, p)
+	}
+	args = append(args,
+		"--chdir", spec.Dir,
+		"--setenv", "HOME", "/tmp/home",
+		"--setenv", "TMPDIR", "/tmp",
+	)
+	return args
+}
+
+// treeUsage returns the resident memory and the threads of the process pid
+// and all its descendants.
+func treeUsage(pid int) (memory int64, threads int) {
+	for _, p := range descendants(pid) {
+		st, err := readStat(p)
+		if err != nil {
+			continue
+		}
+		memory += st.rss
+		threads += st.threads
+	}
+	return memory, threads
+}
+
+// findProgram returns the pid of the newest process under pid (pid itself
+// included) whose executable is path, or 0.
+func findProgram(pid int, path string) int {
+	found := 0
+	for _, p := range descendants(pid) {
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", p)); err == nil && (exe == path || strings.TrimSuffix(exe, " (deleted)") == path) {
+			found = max(found, p)
+		}
+	}
+	return found
+}
+
+type procStat struct {
+	ppid    int
+	threads int
+	rss     int64 // bytes
+}
+
+var pageSize = int64(os.Getpagesize())
+
+// readStat reads /proc/<pid>/stat.
+func readStat(pid int) (procStat, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return procStat{}, err
+	}
+	// The command name, in parentheses, may hold spaces: skip past it.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return procStat{}, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// Fields from the state on: state ppid pgrp ... num_threads is the
+	// 18th, rss the 22nd (stat(5), counting from the state as 1).
+	if len(f) < 22 {
+		return procStat{}, fmt.Errorf("/proc/%d/stat: too short", pid)
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	threads, _ := strconv.Atoi(f[17])
+	rss, _ := strconv.ParseInt(f[21], 10, 64)
+	return procStat{ppid: ppid, threads: threads, rss: rss * pageSize}, nil
+}
+
+// descendants returns pid and every process below it.
+func descendants(pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return []int{pid}
+	}
+	children := make(map[int][]int)
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		st, err := readStat(p)
+		if err != nil {
+			continue
+		}
+		children[st.ppid] = append(children[st.ppid], p)
+	}
+	out := []int{pid}
+	for i := 0; i < len(out); i++ {
+		out = append(out, children[out[i]]...)
+	}
+	return out
+}
+
+// folderUsage returns the bytes the files under dir take on disk, and the
+// size of the largest.
+func folderUsage(dir string) (used, largest int64) {
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		largest = max(largest, fi.Size())
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			used += st.Blocks * 512
+		} else {
+			used += fi.Size()
+		}
+		return nil
+	})
+	return used, largest
+}

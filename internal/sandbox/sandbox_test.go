@@ -1,0 +1,69 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// run runs a shell script through s and returns its output.
+func run(t *testing.T, s *Sandbox, script string, limits Limits) (string, *Run) {
+	t.Helper()
+	sh := "/bin/sh"
+	r, err := s.Command(Spec{
+		Path:   sh,
+		Args:   []string{"-c", script},
+		Dir:    "/",
+		Env:    append(os.Environ(), "SECRET_TOKEN=hunter2", "LAB_SEED=7"),
+		Limits: limits,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { r.Close() })
+	var out bytes.Buffer
+	r.Cmd.Stdout, r.Cmd.Stderr = &out, &out
+	require.NoError(t, r.Cmd.Start())
+	r.Watch(func() { r.Cmd.Process.Kill() })
+	r.Cmd.Wait()
+	r.Stop()
+	return out.String(), r
+}
+
+func TestHelperSetsLimits(t *testing.T) {
+	out, _ := run(t, Unsandboxed("test"), `ulimit -n; ulimit -c; echo "[$SECRET_TOKEN] $LAB_SEED"`,
+		Limits{FileSize: 1 << 20, OpenFiles: 100, Processes: 500})
+	assert.Equal(t, "100\n0\n[] 7\n", out,
+		"the helper sets the open-files limit and no core dumps; the environment keeps LAB_ variables and drops the rest")
+}
+
+func TestWatchdogStopsADiskBomb(t *testing.T) {
+	out, r := run(t, Unsandboxed("test"), `head -c 5000000 /dev/zero > "$TMPDIR/big"; echo wrote`,
+		Limits{FileSize: 1 << 20})
+	e := r.Stop()
+	require.NotNil(t, e, "a 5 MB file with a limit of 1 MiB must exceed it: %s", out)
+	assert.Equal(t, "file size: wrote 1 MiB or more (the limit)", e.String())
+}
+
+func TestBwrap(t *testing.T) {
+	s, err := UseBwrap()
+	if err != nil {
+		t.Skipf("cannot test the bwrap sandbox here: %v", err)
+	}
+	out, _ := run(t, s, `id -u; echo "$HOME $TMPDIR"; touch /usr/labkit-x 2>/dev/null || echo read-only; `+
+		`echo hi > "$HOME/f" && cat "$HOME/f"; ls /proc | grep -c '^[0-9]'`, Limits{})
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 5, "output: %s", out)
+	assert.Equal(t, "65534", lines[0], "the test runs as nobody")
+	assert.Equal(t, "/tmp/home /tmp", lines[1], "HOME and TMPDIR are in the scratch folder")
+	assert.Equal(t, "read-only", lines[2], "the system is read-only")
+	assert.Equal(t, "hi", lines[3], "the scratch folder is writable")
+	n, err := strconv.Atoi(lines[4])
+	require.NoError(t, err)
+	assert.LessOrEqual(t, n, 4, "the test sees only the sandbox's own few processes")
+}
