@@ -36,9 +36,31 @@ type gradeOptions struct {
 // A labResult is the grading of one lab.
 type labResult struct {
 	lab     *catalog.Lab
-	results []*result       // the graded tests, in catalogue order
-	broken  []*binary       // the packages that did not compile
-	refused []guard.Finding // what the static check of the student files refused
+	results []*result        // the graded tests, in catalogue order
+	broken  []*binary        // the packages that did not compile
+	refused []guard.Finding  // what the static check of the student files refused
+	sandbox *sandbox.Sandbox // how the tests were isolated
+}
+
+// sandboxOf returns how the tests of labs were isolated.
+func sandboxOf(labs []*labResult) *sandbox.Sandbox {
+	for _, lr := range labs {
+		if lr.sandbox != nil {
+			return lr.sandbox
+		}
+	}
+	return sandbox.Unsandboxed("")
+}
+
+// sandboxLine describes the sandbox in one line, for the text report.
+func sandboxLine(sb *sandbox.Sandbox) string {
+	if sb.Kind() == sandbox.None {
+		if sb.Why() == "" {
+			return "Sandbox: none"
+		}
+		return "Sandbox: none: " + sb.Why()
+	}
+	return "Sandbox: " + string(sb.Kind()) + " (files read-only but a scratch folder, loopback network only, processes apart; limits on memory, disk, threads)"
 }
 
 func (lr *labResult) score() (earned, max int) {
@@ -107,7 +129,7 @@ func (g *grader) grade(ctx context.Context, lab *catalog.Lab, opts gradeOptions)
 	if err != nil {
 		return nil, err
 	}
-	lr := &labResult{lab: lab, results: make([]*result, len(tests)), broken: broken}
+	lr := &labResult{lab: lab, results: make([]*result, len(tests)), broken: broken, sandbox: g.sandbox}
 	g.progress.add(lab.ID, len(tests))
 	var wg sync.WaitGroup
 	for i, t := range tests {

@@ -59,9 +59,13 @@
 //	panic         the process panicked or died of a fatal runtime error
 //	timeout       the test ran past its time limit; the grader sent SIGQUIT
 //	              for a goroutine dump, then killed its process group
+//	limit         the test used more memory, disk or threads than its lab's
+//	              limits allow, and was killed ("memory: used more than 2 GiB")
 //	build_failed  the package did not compile
 //	refused       the static check refused a student file: it uses
-//	              something that could subvert grading (package guard)
+//	              something that could subvert grading (package guard); or
+//	              the harness saw the arguments or the test flags changed, or
+//	              tests run other than the one the grader asked for
 //	no_result     the process ended without a pass or a fail of the test,
 //	              for example because the code called os.Exit
 //	skipped       the test skipped itself
@@ -76,8 +80,20 @@
 // process before the real verdict. So a pass also needs the word of the
 // lab's test harness: each lab's TestMain calls gradehook.Main, which takes a
 // fresh random nonce from a pipe before any student code runs and, when the
-// tests are done, reports their exit code under that nonce on a second pipe.
-// A process that ends any other way reports nothing and earns nothing.
+// tests are done, reports under that nonce on a second pipe their exit code,
+// which tests ran with their results, and any change to the arguments or the
+// test flags. A pass needs that report to show exactly the test the grader
+// asked for, run once, passing; a process that ends any other way reports
+// nothing and earns nothing. The self-check holds every lab package to
+// importing gradehook from a provided file, so that its init runs first.
+//
+// Each test process runs in a sandbox (package sandbox): bubblewrap, with
+// the files read-only but a scratch folder, no network but its own
+// loopback, its own process namespace; and in any case with the lab's limits
+// on memory, file size, threads and open files. -sandbox auto uses bwrap
+// where it works and says so in one line where it does not; -sandbox bwrap
+// requires it; -sandbox none runs tests with the grader's rights. grader
+// batch refuses to run without it unless given -unsafe-no-sandbox.
 //
 // Before the student's code is built (any grading without the solution
 // tag), the static check of package guard reads the catalogue's student
@@ -123,6 +139,8 @@
 //	{
 //	  "score": 95,                 // points earned, over every lab graded
 //	  "max_score": 100,            // points of every test graded
+//	  "sandbox": "bwrap",          // how tests were isolated: bwrap or none
+//	  "sandbox_note": "...",       // with none: why there was no sandbox
 //	  "integrity": {               // the check of the protected files
 //	    "manifest": "labs/manifest.sha256",
 //	    "status": "changed",       // ok, changed (modified or missing files),

@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"golabs/internal/sandbox"
 )
 
 // A progress line tells a person at a terminal how far grading has come:
@@ -213,16 +215,18 @@ func writeText(w io.Writer, labs []*labResult, s style, verbose bool) {
 		e, m := lr.score()
 		earned, max = earned+e, max+m
 	}
-	fmt.Fprintf(w, "\nScore: %d/%d\n", earned, max)
+	fmt.Fprintf(w, "\n%s\nScore: %d/%d\n", sandboxLine(sandboxOf(labs)), earned, max)
 }
 
 // The JSON report; its schema is in the package documentation.
 type (
 	jsonReport struct {
-		Score     int        `json:"score"`
-		MaxScore  int        `json:"max_score"`
-		Integrity *integrity `json:"integrity,omitempty"`
-		Labs      []jsonLab  `json:"labs"`
+		Score       int        `json:"score"`
+		MaxScore    int        `json:"max_score"`
+		Sandbox     string     `json:"sandbox"`
+		SandboxNote string     `json:"sandbox_note,omitempty"`
+		Integrity   *integrity `json:"integrity,omitempty"`
+		Labs        []jsonLab  `json:"labs"`
 	}
 	jsonLab struct {
 		ID          string           `json:"id"`
@@ -257,7 +261,11 @@ func writeJSON(w io.Writer, labs []*labResult) error { return writeJSONReport(w,
 // writeJSONReport prints the machine-readable report, with the check of the
 // protected files unless integ is nil.
 func writeJSONReport(w io.Writer, labs []*labResult, integ *integrity) error {
-	rep := jsonReport{Integrity: integ, Labs: []jsonLab{}}
+	sb := sandboxOf(labs)
+	rep := jsonReport{Integrity: integ, Labs: []jsonLab{}, Sandbox: string(sb.Kind())}
+	if sb.Kind() == sandbox.None {
+		rep.SandboxNote = sb.Why()
+	}
 	for _, lr := range labs {
 		jl := jsonLab{ID: lr.lab.ID, Title: lr.lab.Title, File: lr.lab.File, Tests: []jsonTest{}}
 		jl.Score, jl.MaxScore = lr.score()

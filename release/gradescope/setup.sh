@@ -2,7 +2,8 @@
 # setup.sh: prepares a Gradescope autograder image for the labs. Gradescope
 # runs it once, as root, from /autograder/source. It installs Go {{.GoVersion}}
 # (the go.mod version) from the official tarball when go is missing or older,
-# and gcc (the race detector needs cgo) when it is missing, then fetches the
+# gcc (the race detector needs cgo) and bubblewrap (the grader's sandbox) when
+# they are missing, then fetches the
 # kit's modules and builds it once so that grading starts warm. Running it
 # again changes nothing.
 set -euo pipefail
@@ -51,6 +52,14 @@ if ! command -v gcc >/dev/null 2>&1; then
 	apt_install gcc libc6-dev
 fi
 gcc --version | sed -n 1p
+
+# bubblewrap isolates each test process where the container lets it create
+# namespaces; where it cannot, the grader says so in one line and grades in
+# the container, which Gradescope gives each submission alone.
+if ! command -v bwrap >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+	{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; } ||
+		echo "setup.sh: could not install bubblewrap: tests will run unsandboxed" >&2
+fi
 
 # Build a copy of the kit where run_autograder grades, with its flags, so
 # that grading finds the build cache warm.
