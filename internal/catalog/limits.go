@@ -18,8 +18,9 @@ type Limits struct {
 	OpenFiles int
 }
 
-// DefaultLimits are the limits of a lab whose catalogue sets none. The race
-// detector's binaries of the labs use well under a tenth of each.
+// DefaultLimits are the limits of a lab whose catalogue sets none. The
+// reference solutions of Labs 1-3 under -race peak at 280 MiB, 10 threads
+// and 50 KiB written.
 var DefaultLimits = Limits{Memory: 2 << 30, FileSize: 256 << 20, Processes: 1024, OpenFiles: 1024}
 
 // limitsEntry is the [limits] table as TOML decodes it.
