@@ -91,8 +91,9 @@
 // the files read-only but a scratch folder, no network but its own
 // loopback, its own process namespace; and in any case with the lab's limits
 // on memory, file size, threads and open files. -sandbox auto uses bwrap
-// where it works and says so in one line where it does not; -sandbox bwrap
-// requires it; -sandbox none runs tests with the grader's rights. grader
+// where it works, else the grader's own namespaces, and says so in one line
+// where neither does; -sandbox bwrap and -sandbox namespaces require one;
+// -sandbox none runs tests with the grader's rights. grader
 // batch refuses to run without it unless given -unsafe-no-sandbox.
 //
 // Before the student's code is built (any grading without the solution
@@ -437,7 +438,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.gradescope, "gradescope", "", "also write Gradescope's results.json to `file`")
 	fs.StringVar(&c.junit, "junit", "", "also write the result as JUnit XML to `file`")
 	fs.IntVar(&c.runs, "runs", 0, "find flaky tests: run each test `n` times and report pass rates")
-	fs.StringVar(&c.sandbox, "sandbox", "auto", "isolate each test process: `mode` auto (bwrap where it works), bwrap (required), or none")
+	fs.StringVar(&c.sandbox, "sandbox", "auto", "isolate each test process: `mode` auto (the best that works here), bwrap or namespaces (required), or none")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./grader [flags]\n       go run ./grader batch [flags] DIR   (grade a folder of submissions; batch -h tells more)\n\nGrades the labs of the catalogue in labs/; -check runs the kit's self-check.\nExit status: 0 graded, 1 self-check failed (or, with -runs, a run failed), 2 usage or setup error;\nwith -strict, 1 also if a point was missed and 3 if protected files changed.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -460,8 +461,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			}
 		}
 	}
-	if !slices.Contains([]string{"auto", "bwrap", "none"}, c.sandbox) {
-		return nil, fmt.Errorf("-sandbox %q: choose auto, bwrap or none", c.sandbox)
+	if !slices.Contains([]string{"auto", "bwrap", "namespaces", "none"}, c.sandbox) {
+		return nil, fmt.Errorf("-sandbox %q: choose auto, bwrap, namespaces or none", c.sandbox)
 	}
 	if err := c.checkReportFlags(); err != nil {
 		return nil, err
@@ -633,6 +634,12 @@ func chooseSandbox(mode string) (*sandbox.Sandbox, error) {
 		sb, err := sandbox.UseBwrap()
 		if err != nil {
 			return nil, fmt.Errorf("-sandbox bwrap: %v", err)
+		}
+		return sb, nil
+	case "namespaces":
+		sb, err := sandbox.UseNamespaces()
+		if err != nil {
+			return nil, fmt.Errorf("-sandbox namespaces: %v", err)
 		}
 		return sb, nil
 	}

@@ -96,9 +96,9 @@ func TestLoadGood(t *testing.T) {
 		Limits:       DefaultLimits,
 		Parts:        []Part{{ID: "serial", Title: "A. Serial"}},
 		Tests: []Test{
-			{Name: "TestSerial", Part: "serial", Points: 5, Package: "./web", Timeout: 30 * time.Second},
-			{Name: "TestSerialSlow", Part: "serial", Points: 3, Package: "./web", Timeout: 2 * time.Minute},
-			{Name: "TestHidden", Part: "serial", Points: 2, Package: "./web", Timeout: 30 * time.Second, Private: true},
+			{Name: "TestSerial", Part: "serial", Points: 5, Package: "./web", Timeout: 30 * time.Second, Limits: DefaultLimits},
+			{Name: "TestSerialSlow", Part: "serial", Points: 3, Package: "./web", Timeout: 2 * time.Minute, Limits: DefaultLimits},
+			{Name: "TestHidden", Part: "serial", Points: 2, Package: "./web", Timeout: 30 * time.Second, Private: true, Limits: DefaultLimits},
 		},
 	}
 	if !reflect.DeepEqual(web, want) {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ type Run struct {
 
 	path    string // the program, as its processes show it
 	scratch string
+	root    string // with Namespaces: the host folder the new root was built on
 	limits  Limits
 
 	mu       sync.Mutex
@@ -75,7 +77,16 @@ func (s *Sandbox) Command(spec Spec) (*Run, error) {
 	case Bwrap:
 		argv = append([]string{s.bwrap}, bwrapArgs(spec, scratch)...)
 		argv = append(argv, "--", spec.Path)
-		r.path = spec.Path
+	case Namespaces:
+		root, err := os.MkdirTemp(spec.TempDir, "root-")
+		if err != nil {
+			r.Close()
+			return nil, fmt.Errorf("making a folder for the sandbox's root: %v", err)
+		}
+		r.root = root
+		layout, _ := json.Marshal(nsLayout{Root: root, Scratch: scratch, Visible: spec.Visible, Dir: spec.Dir})
+		argv = []string{spec.Path}
+		env = append(env, "HOME=/tmp/home", "TMPDIR=/tmp", nsEnv+"="+string(layout))
 	default:
 		argv = []string{spec.Path}
 		env = append(env, "HOME="+home, "TMPDIR="+scratch)
@@ -83,6 +94,9 @@ func (s *Sandbox) Command(spec Spec) (*Run, error) {
 	argv = append(argv, spec.Args...)
 
 	r.Cmd = helperCommand(argv, spec.Limits)
+	if s.Kind() == Namespaces {
+		r.Cmd.SysProcAttr = nsAttr()
+	}
 	r.Cmd.Dir = spec.Dir
 	r.Cmd.Env = append(slices.Clip(env), r.Cmd.Env...)
 	return r, nil
@@ -188,5 +202,16 @@ func (r *Run) Close() error {
 		}
 		return nil
 	})
+	if r.root != "" {
+		os.Remove(r.root)
+	}
 	return os.RemoveAll(r.scratch)
+}
+
+// nsLayout is what the namespace sandbox's helper mounts.
+type nsLayout struct {
+	Root    string   // an empty host folder to build the new root on
+	Scratch string   // mounted writable at /tmp
+	Visible []string // host paths mounted read-only at the same place
+	Dir     string   // the working directory
 }

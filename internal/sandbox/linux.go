@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,9 +23,19 @@ func init() {
 		return
 	}
 	os.Unsetenv(helperEnv)
+	// Capabilities and no_new_privs belong to a thread: the one that sets
+	// them must be the one that executes the program.
+	runtime.LockOSThread()
 	if err := setLimits(spec); err != nil {
 		fmt.Fprintf(os.Stderr, "sandbox: %v\n", err)
 		os.Exit(126)
+	}
+	if layout, ok := os.LookupEnv(nsEnv); ok {
+		os.Unsetenv(nsEnv)
+		if err := enterNamespaces(layout); err != nil {
+			fmt.Fprintf(os.Stderr, "sandbox: %v\n", err)
+			os.Exit(126)
+		}
 	}
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "sandbox: nothing to run")
@@ -85,14 +96,11 @@ func bwrapIsolation() []string {
 	}
 }
 
-// systemBinds are the system's folders and files a test binary needs: the
-// dynamic linker and libc (the race detector needs cgo), and what Go's
-// runtime reads from /etc.
+// systemBinds are bwrap's arguments that show the system's folders and
+// files a test binary needs (systemPaths) read-only.
 func systemBinds() []string {
 	var args []string
-	for _, p := range []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-		"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/hosts", "/etc/nsswitch.conf",
-		"/etc/passwd", "/etc/group", "/etc/localtime"} {
+	for _, p := range systemPaths {
 		args = append(args, "--ro-bind-try", p, p)
 	}
 	return args

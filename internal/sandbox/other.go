@@ -9,6 +9,9 @@ import (
 	"syscall"
 )
 
+// nsEnv is unused outside Linux.
+const nsEnv = "LABKIT_SANDBOX_NS"
+
 // helperCommand runs argv itself: outside Linux there is no helper, and the
 // limits that need one do not hold.
 func helperCommand(argv []string, _ Limits) *exec.Cmd {
@@ -17,6 +20,7 @@ func helperCommand(argv []string, _ Limits) *exec.Cmd {
 	return cmd
 }
 
+func nsAttr() *syscall.SysProcAttr              { return &syscall.SysProcAttr{Setpgid: true} }
 func bwrapIsolation() []string                  { return nil }
 func systemBinds() []string                     { return nil }
 func bwrapArgs(Spec, string) []string           { return nil }

@@ -41,8 +41,9 @@ import (
 type Kind string
 
 const (
-	None  Kind = "none"  // not isolated; limits still hold
-	Bwrap Kind = "bwrap" // bubblewrap
+	None       Kind = "none"       // not isolated; limits still hold
+	Bwrap      Kind = "bwrap"      // bubblewrap
+	Namespaces Kind = "namespaces" // the grader's own Linux namespaces, where bwrap is missing
 )
 
 // Limits bound what one test process and its children may use; zero means
@@ -81,28 +82,62 @@ func (s *Sandbox) Why() string {
 func Unsandboxed(why string) *Sandbox { return &Sandbox{kind: None, why: why} }
 
 // Detect finds the sandbox this machine can run: bwrap if it is installed
-// and can create its namespaces here (Detect tries it), or else None with
-// the reason.
+// and can create its namespaces here (Detect tries it), else the grader's
+// own namespaces if the kernel allows them, or else None with the reasons.
 func Detect() *Sandbox {
 	if runtime.GOOS != "linux" {
 		return Unsandboxed("the sandbox needs Linux; on " + runtime.GOOS + " tests run with the grader's rights")
 	}
-	path, err := exec.LookPath("bwrap")
-	if err != nil {
-		return Unsandboxed("bubblewrap is not installed: install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)")
+	b, errB := UseBwrap()
+	if errB == nil {
+		return b
 	}
-	if err := probe(path); err != nil {
-		return Unsandboxed(fmt.Sprintf("bubblewrap cannot create its namespaces here (%v): allow unprivileged user namespaces, or grade on another machine", err))
+	n, errN := UseNamespaces()
+	if errN == nil {
+		return n
 	}
-	return &Sandbox{kind: Bwrap, bwrap: path}
+	return Unsandboxed(fmt.Sprintf("%v; and the grader's own namespaces do not work here either (%v)", errB, errN))
 }
 
 // UseBwrap returns a bwrap sandbox if bwrap works here, or an error that
 // says why not.
 func UseBwrap() (*Sandbox, error) {
-	s := Detect()
-	if s.kind != Bwrap {
-		return nil, errors.New(s.why)
+	if runtime.GOOS != "linux" {
+		return nil, errors.New("bubblewrap needs Linux")
+	}
+	path, err := exec.LookPath("bwrap")
+	if err != nil {
+		return nil, errors.New("bubblewrap is not installed: install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)")
+	}
+	if err := probe(path); err != nil {
+		return nil, fmt.Errorf("bubblewrap cannot create its namespaces here (%v): allow unprivileged user namespaces, or grade on another machine", err)
+	}
+	return &Sandbox{kind: Bwrap, bwrap: path}, nil
+}
+
+// UseNamespaces returns a sandbox of the grader's own Linux namespaces if
+// the kernel lets this user create them, or an error that says why not.
+func UseNamespaces() (*Sandbox, error) {
+	if runtime.GOOS != "linux" {
+		return nil, errors.New("namespaces need Linux")
+	}
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		return nil, err
+	}
+	s := &Sandbox{kind: Namespaces}
+	r, err := s.Command(Spec{Path: truePath, Dir: "/"})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var stderr bytes.Buffer
+	r.Cmd.Stderr = &stderr
+	if err := r.Cmd.Run(); err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, errors.New(firstLine(msg))
+		}
+		return nil, err
 	}
 	return s, nil
 }

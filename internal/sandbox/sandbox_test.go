@@ -50,20 +50,43 @@ func TestWatchdogStopsADiskBomb(t *testing.T) {
 	assert.Equal(t, "file size: wrote 1 MiB or more (the limit)", e.String())
 }
 
-func TestBwrap(t *testing.T) {
-	s, err := UseBwrap()
-	if err != nil {
-		t.Skipf("cannot test the bwrap sandbox here: %v", err)
+// isolated returns the sandboxes this machine can run, by kind; a kind it
+// cannot run is reported and skipped.
+func isolated(t *testing.T) map[Kind]*Sandbox {
+	boxes := make(map[Kind]*Sandbox)
+	if s, err := UseBwrap(); err == nil {
+		boxes[Bwrap] = s
+	} else {
+		t.Logf("cannot test the bwrap sandbox here: %v", err)
 	}
-	out, _ := run(t, s, `id -u; echo "$HOME $TMPDIR"; touch /usr/labkit-x 2>/dev/null || echo read-only; `+
-		`echo hi > "$HOME/f" && cat "$HOME/f"; ls /proc | grep -c '^[0-9]'`, Limits{})
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 5, "output: %s", out)
-	assert.Equal(t, "65534", lines[0], "the test runs as nobody")
-	assert.Equal(t, "/tmp/home /tmp", lines[1], "HOME and TMPDIR are in the scratch folder")
-	assert.Equal(t, "read-only", lines[2], "the system is read-only")
-	assert.Equal(t, "hi", lines[3], "the scratch folder is writable")
-	n, err := strconv.Atoi(lines[4])
-	require.NoError(t, err)
-	assert.LessOrEqual(t, n, 4, "the test sees only the sandbox's own few processes")
+	if s, err := UseNamespaces(); err == nil {
+		boxes[Namespaces] = s
+	} else {
+		t.Logf("cannot test the namespace sandbox here: %v", err)
+	}
+	return boxes
+}
+
+func TestIsolation(t *testing.T) {
+	boxes := isolated(t)
+	if len(boxes) == 0 {
+		t.Skip("no sandbox works on this machine")
+	}
+	for kind, s := range boxes {
+		t.Run(string(kind), func(t *testing.T) {
+			out, _ := run(t, s, `id -u; echo "$HOME $TMPDIR"; touch /usr/labkit-x 2>/dev/null || echo read-only; `+
+				`echo hi > "$HOME/f" && cat "$HOME/f"; ls /proc | grep -c '^[0-9]'; `+
+				`tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '`, Limits{})
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			require.Len(t, lines, 6, "output: %s", out)
+			assert.Contains(t, []string{"0", "65534"}, lines[0], "the test runs as root of its own user namespace, or as nobody")
+			assert.Equal(t, "/tmp/home /tmp", lines[1], "HOME and TMPDIR are in the scratch folder")
+			assert.Equal(t, "read-only", lines[2], "the system is read-only")
+			assert.Equal(t, "hi", lines[3], "the scratch folder is writable")
+			n, err := strconv.Atoi(lines[4])
+			require.NoError(t, err)
+			assert.LessOrEqual(t, n, 4, "the test sees only the sandbox's own few processes")
+			assert.Equal(t, "lo", lines[5], "the only network interface is a loopback of its own")
+		})
+	}
 }
