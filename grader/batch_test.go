@@ -9,6 +9,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -549,6 +550,17 @@ func TestBatchCrawler(t *testing.T) {
 	}
 	writeFiles(t, in, stubs)
 	writeZip(t, filepath.Join(in, "ref.zip"), ref...)
+	// A submission whose init writes into the submissions, the gradebook's
+	// folder, the kit, and any other submission's copy it can find: the
+	// sandbox must keep every write inside its own test.
+	evil := strings.Replace(stubs["stub/serial.go"], "package crawler\n", "package crawler\n\n"+
+		"import (\n\t\"os\"\n\t\"path/filepath\"\n)\n\n"+
+		"func init() {\n\tdirs, _ := filepath.Glob(\"/tmp/grader-batch-*/*/crawler\")\n"+
+		fmt.Sprintf("\tfor _, d := range append(dirs, %q, %q, %q, %q) {\n", in, out, root, filepath.Join(root, "crawler"))+
+		"\t\tos.MkdirAll(d, 0o755)\n\t\tos.WriteFile(filepath.Join(d, \"labkit-canary\"), []byte(\"escaped\"), 0o644)\n\t}\n}\n", 1)
+	writeFiles(t, in, map[string]string{"evil/serial.go": evil})
+	defer os.Remove(filepath.Join(root, "labkit-canary"))
+	defer os.Remove(filepath.Join(root, "crawler", "labkit-canary"))
 	writeTarGz(t, filepath.Join(in, "sneaky.tar.gz"), archiveEntry{name: "crawler/serial.go", body: "package crawler\n"},
 		archiveEntry{name: "../../.bashrc", body: "echo owned"})
 
@@ -557,7 +569,12 @@ func TestBatchCrawler(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "Batch: 3 submissions: 2 graded, 1 broken") {
+	for _, dir := range []string{in, out, root, filepath.Join(root, "crawler")} {
+		if _, err := os.Stat(filepath.Join(dir, "labkit-canary")); err == nil {
+			t.Errorf("a submission's code wrote into %s", dir)
+		}
+	}
+	if !strings.Contains(stdout.String(), "Batch: 4 submissions: 3 graded, 1 broken") {
 		t.Errorf("stdout:\n%s", stdout.String())
 	}
 	data, err := os.ReadFile(filepath.Join(out, "gradebook.csv"))
@@ -565,6 +582,7 @@ func TestBatchCrawler(t *testing.T) {
 		t.Fatalf("the gradebook goes beside the submissions by default: %v", err)
 	}
 	want := "id,total,max,crawler,crawler/TestSerialFakeFetcher,crawler/TestWorker,status,notes\n" +
+		"evil,0,11,0,0,0,graded,crawler/mutex.go is missing; the stub was graded; crawler/channel.go is missing; the stub was graded; crawler/pool.go is missing; the stub was graded\n" +
 		"ref,11,11,11,5,6,graded,\n" +
 		"sneaky,0,11,,,,broken,\"entry \"\"../../.bashrc\"\" has a .. component, which would put it outside the submission\"\n" +
 		"stub,0,11,0,0,0,graded,\n"

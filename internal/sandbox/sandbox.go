@@ -7,11 +7,13 @@
 // network but a loopback of its own (the labs' net/rpc servers still work);
 // it runs in its own process namespace, where it cannot see or signal the
 // grader or any other process; and it runs with no capabilities, as nobody.
-// The sandbox is bubblewrap (bwrap, the sandbox Flatpak uses): it works
-// unprivileged wherever user namespaces are allowed, Ubuntu 24.04's
-// AppArmor rules included. Where bwrap is missing or cannot create its
-// namespaces (macOS, a locked-down container), [Detect] says why, and the
-// caller decides whether to run unsandboxed.
+// The sandbox is bubblewrap (bwrap, the sandbox Flatpak uses) where it is
+// installed: it works unprivileged wherever user namespaces are allowed,
+// Ubuntu 24.04's AppArmor rules included. Where it is not, the sandbox is
+// the same isolation built by this package itself, from Linux namespaces
+// the helper starts in (namespaces_linux.go). Where neither works (macOS, a
+// locked-down container), [Detect] says why, and the caller decides
+// whether to run unsandboxed.
 //
 // Limits hold with or without the sandbox. The open files, the size of a
 // file and the core dump are resource limits (setrlimit), set by a small
