@@ -201,7 +201,7 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 	obs.hook = hook.report()
 	res.outcome, res.reason = obs.verdict(res.exit, killed, t.Timeout)
 	if exceeded != nil {
-		res.outcome, res.reason = overLimit, "killed: "+exceeded.String()
+		res.outcome, res.reason = overLimit, exceeded.String()
 	}
 	res.output = obs.out.String()
 	res.stubbed = obs.notImplemented

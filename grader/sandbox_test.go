@@ -19,30 +19,28 @@ import (
 // tests try to write, connect and signal outside their process, and checks
 // that every attack failed and nothing outside changed.
 func TestSandboxContainsEscapes(t *testing.T) {
-	boxes := sandboxes(t)
-	if len(boxes) == 0 {
-		t.Skip("no sandbox works on this machine: nothing to test")
-	}
-	for _, sb := range boxes {
-		t.Run(string(sb.Kind()), func(t *testing.T) { containsEscapes(t, sb) })
-	}
+	eachSandbox(t, containsEscapes)
 }
 
-// sandboxes returns every kind of sandbox this machine runs, and logs the
-// kinds it cannot test and why.
-func sandboxes(t *testing.T) []*sandbox.Sandbox {
-	var boxes []*sandbox.Sandbox
-	if sb, err := sandbox.UseBwrap(); err == nil {
-		boxes = append(boxes, sb)
-	} else {
-		t.Logf("cannot test the bwrap sandbox on this machine: %v", err)
+// sandboxKinds are the kinds of sandbox the grader can use, each with the
+// function that returns it where it works here.
+var sandboxKinds = []struct {
+	kind sandbox.Kind
+	use  func() (*sandbox.Sandbox, error)
+}{{sandbox.Bwrap, sandbox.UseBwrap}, {sandbox.Namespaces, sandbox.UseNamespaces}}
+
+// eachSandbox runs test as a subtest for each kind of sandbox; a kind that
+// does not work on this machine is a skipped subtest that says why.
+func eachSandbox(t *testing.T, test func(*testing.T, *sandbox.Sandbox)) {
+	for _, k := range sandboxKinds {
+		t.Run(string(k.kind), func(t *testing.T) {
+			sb, err := k.use()
+			if err != nil {
+				t.Skipf("cannot test the %s sandbox on this machine: %v", k.kind, err)
+			}
+			test(t, sb)
+		})
 	}
-	if sb, err := sandbox.UseNamespaces(); err == nil {
-		boxes = append(boxes, sb)
-	} else {
-		t.Logf("cannot test the namespace sandbox on this machine: %v", err)
-	}
-	return boxes
 }
 
 func containsEscapes(t *testing.T, sb *sandbox.Sandbox) {
@@ -139,7 +137,7 @@ func processesWithArg(arg string) []string {
 // and without it: the limits hold either way, and every bomb earns nothing.
 func TestLimitsStopBombs(t *testing.T) {
 	root, _ := fixture(t)
-	boxes := append([]*sandbox.Sandbox{sandbox.Unsandboxed("testing the limits without a sandbox")}, sandboxes(t)...)
+
 	// What each bomb may end as; a limit, unless Go's runtime stops it first.
 	want := map[string][]outcome{
 		"TestMemoryBomb":      {overLimit},
@@ -149,33 +147,33 @@ func TestLimitsStopBombs(t *testing.T) {
 		"TestThreadBomb":      {overLimit, panicked},
 		"TestProcessBomb":     {overLimit},
 	}
-	for _, sb := range boxes {
-		t.Run(string(sb.Kind()), func(t *testing.T) {
-			g, done, err := newGrader(context.Background(), root, 2, io.Discard, sb)
-			if err != nil {
-				t.Fatal(err)
+	bombs := func(t *testing.T, sb *sandbox.Sandbox) {
+		g, done, err := newGrader(context.Background(), root, 2, io.Discard, sb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer done()
+		lr, err := g.grade(context.Background(), fixtureLab(t, root, "bombs"), gradeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range lr.results {
+			ok := false
+			for _, o := range want[r.test.Name] {
+				ok = ok || r.outcome == o
 			}
-			defer done()
-			lr, err := g.grade(context.Background(), fixtureLab(t, root, "bombs"), gradeOptions{})
-			if err != nil {
-				t.Fatal(err)
+			if !ok {
+				t.Errorf("%s: outcome %s (%s), want one of %v\n%s", r.test.Name, r.outcome, r.reason, want[r.test.Name], r)
 			}
-			for _, r := range lr.results {
-				ok := false
-				for _, o := range want[r.test.Name] {
-					ok = ok || r.outcome == o
-				}
-				if !ok {
-					t.Errorf("%s: outcome %s (%s), want one of %v\n%s", r.test.Name, r.outcome, r.reason, want[r.test.Name], r)
-				}
-				t.Logf("%s: %s after %.1fs: %s", r.test.Name, r.outcome, r.elapsed.Seconds(), r.reason)
-			}
-			if earned, _ := lr.score(); earned != 0 {
-				t.Errorf("the bombs earned %d points, want 0", earned)
-			}
-			if pids := processesWithArg("59.987"); len(pids) > 0 {
-				t.Errorf("processes the bomb started still run after grading: %v", pids)
-			}
-		})
+			t.Logf("%s: %s after %.1fs: %s", r.test.Name, r.outcome, r.elapsed.Seconds(), r.reason)
+		}
+		if earned, _ := lr.score(); earned != 0 {
+			t.Errorf("the bombs earned %d points, want 0", earned)
+		}
+		if pids := processesWithArg("59.987"); len(pids) > 0 {
+			t.Errorf("processes the bomb started still run after grading: %v", pids)
+		}
 	}
+	t.Run("none", func(t *testing.T) { bombs(t, sandbox.Unsandboxed("testing the limits without a sandbox")) })
+	eachSandbox(t, bombs)
 }
