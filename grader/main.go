@@ -47,8 +47,9 @@
 // # Verdicts
 //
 // Each test runs as <bin> -test.run '^Name$' -test.v=test2json, in its
-// package's directory, with GORACE=atexit_sleep_ms=0 added to the
-// environment, and its output goes through go tool test2json. The grader
+// package's directory, in a sandbox, with only the environment variables Go
+// and the labs read (GORACE=atexit_sleep_ms=0 added), and its output goes
+// through go tool test2json. The grader
 // fails closed: a test earns its points only when its own process reports an
 // explicit pass of exactly that test (a test2json "pass" event whose Test is
 // the test's name) and exits with status 0. Everything else earns nothing and
@@ -586,6 +587,7 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.runs > 0 {
 		return findFlakes(ctx, g, labs, opts, c.runs, stdout, stderr, out, c.verbose)
 	}
+	g.runs.keepFiles = true // a person reads this report
 
 	results := make([]*labResult, len(labs))
 	errs := make([]error, len(labs))

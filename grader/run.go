@@ -58,6 +58,7 @@ type runner struct {
 	sandbox   *sandbox.Sandbox
 	root      string // the module, which a test may read
 	tmp       string // where the scratch folders go
+	keepFiles bool   // keep the files a failed test's output names (for people, not for batches)
 }
 
 // run runs test t of bin in a new process and classifies what happened. It
@@ -204,6 +205,11 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 		res.outcome, res.reason = overLimit, exceeded.String()
 	}
 	res.output = obs.out.String()
+	if res.outcome != pass && r.keepFiles {
+		// A file the test's message points at (kv's history drawn as HTML)
+		// would go with the scratch folder: keep a copy, and point at it.
+		run.Rescue(os.TempDir(), 16<<20, &res.output, &res.reason)
+	}
 	res.stubbed = obs.notImplemented
 	if res.outcome == timeout {
 		res.output = cleanDump(res.output)

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ type Run struct {
 
 	path    string // the program, as its processes show it
 	scratch string
+	inside  string // the scratch folder as the process sees it
 	root    string // with Namespaces: the host folder the new root was built on
 	limits  Limits
 
@@ -64,7 +66,7 @@ func (s *Sandbox) Command(spec Spec) (*Run, error) {
 		os.RemoveAll(scratch)
 		return nil, fmt.Errorf("making a scratch folder: %v", err)
 	}
-	r := &Run{path: spec.Path, scratch: scratch, limits: spec.Limits}
+	r := &Run{path: spec.Path, scratch: scratch, inside: "/tmp", limits: spec.Limits}
 
 	var env []string
 	for _, kv := range spec.Env {
@@ -90,6 +92,7 @@ func (s *Sandbox) Command(spec Spec) (*Run, error) {
 	default:
 		argv = []string{spec.Path}
 		env = append(env, "HOME="+home, "TMPDIR="+scratch)
+		r.inside = scratch
 	}
 	argv = append(argv, spec.Args...)
 
@@ -104,6 +107,53 @@ func (s *Sandbox) Command(spec Spec) (*Run, error) {
 
 // Scratch returns the folder the process may write to, its TMPDIR.
 func (r *Run) Scratch() string { return r.scratch }
+
+// Rescue keeps the files the process left in its temporary folder that
+// the texts name (a test's message that points at a file it wrote, such as
+// a history drawn as HTML): each is copied to dir, at most limit bytes and
+// five files, and its name in the texts becomes the copy's. Close deletes
+// the scratch folder, and with it the originals.
+func (r *Run) Rescue(dir string, limit int64, texts ...*string) {
+	entries, err := os.ReadDir(r.scratch)
+	if err != nil {
+		return
+	}
+	named := func(p string) bool {
+		for _, t := range texts {
+			if strings.Contains(*t, p) {
+				return true
+			}
+		}
+		return false
+	}
+	kept := 0
+	for _, e := range entries {
+		inside := filepath.Join(r.inside, e.Name())
+		if kept == 5 || !e.Type().IsRegular() || !named(inside) {
+			continue
+		}
+		if fi, err := e.Info(); err != nil || fi.Size() > limit {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(r.scratch, e.Name()))
+		if err != nil {
+			continue
+		}
+		f, err := os.CreateTemp(dir, "labkit-*-"+e.Name())
+		if err != nil {
+			continue
+		}
+		_, err = f.Write(data)
+		if f.Close() != nil || err != nil {
+			os.Remove(f.Name())
+			continue
+		}
+		for _, t := range texts {
+			*t = strings.ReplaceAll(*t, inside, f.Name())
+		}
+		kept++
+	}
+}
 
 // Watch starts the watchdog; call it after the command has started. When a
 // limit is passed, it calls kill once and records which limit.

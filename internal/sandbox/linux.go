@@ -118,6 +118,11 @@ func bwrapArgs(spec Spec, scratch string) []string {
 		"--chdir", spec.Dir,
 		"--setenv", "HOME", "/tmp/home",
 		"--setenv", "TMPDIR", "/tmp",
+		// bwrap's own root and /dev are tmpfs, writable and in memory that
+		// no limit counts: make them read-only, so that only the scratch
+		// folder takes writes.
+		"--remount-ro", "/dev",
+		"--remount-ro", "/",
 	)
 	return args
 }

@@ -74,19 +74,42 @@ func TestIsolation(t *testing.T) {
 	}
 	for kind, s := range boxes {
 		t.Run(string(kind), func(t *testing.T) {
-			out, _ := run(t, s, `id -u; echo "$HOME $TMPDIR"; touch /usr/labkit-x 2>/dev/null || echo read-only; `+
+			out, _ := run(t, s, `id -u; echo "$HOME $TMPDIR"; `+
+				`{ touch /usr/labkit-x || touch /labkit-x || touch /dev/labkit-x || touch /dev/shm/labkit-x; } 2>/dev/null || echo read-only; `+
 				`echo hi > "$HOME/f" && cat "$HOME/f"; ls /proc | grep -c '^[0-9]'; `+
 				`tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '`, Limits{})
 			lines := strings.Split(strings.TrimSpace(out), "\n")
 			require.Len(t, lines, 6, "output: %s", out)
 			assert.Contains(t, []string{"0", "65534"}, lines[0], "the test runs as root of its own user namespace, or as nobody")
 			assert.Equal(t, "/tmp/home /tmp", lines[1], "HOME and TMPDIR are in the scratch folder")
-			assert.Equal(t, "read-only", lines[2], "the system is read-only")
+			assert.Equal(t, "read-only", lines[2], "the system, the sandbox's root and /dev are read-only")
 			assert.Equal(t, "hi", lines[3], "the scratch folder is writable")
 			n, err := strconv.Atoi(lines[4])
 			require.NoError(t, err)
 			assert.LessOrEqual(t, n, 4, "the test sees only the sandbox's own few processes")
 			assert.Equal(t, "lo", lines[5], "the only network interface is a loopback of its own")
+		})
+	}
+}
+
+func TestRescue(t *testing.T) {
+	boxes := []*Sandbox{Unsandboxed("test")}
+	for _, s := range isolated(t) {
+		boxes = append(boxes, s)
+	}
+	for _, s := range boxes {
+		t.Run(string(s.Kind()), func(t *testing.T) {
+			out, r := run(t, s, `echo drawn > "$TMPDIR/history.html"; echo other > "$TMPDIR/other"; echo "see $TMPDIR/history.html"`, Limits{})
+			dir := t.TempDir()
+			reason := "the history: " + strings.TrimSpace(strings.TrimPrefix(out, "see "))
+			r.Rescue(dir, 1<<20, &out, &reason)
+			kept, _ := os.ReadDir(dir)
+			require.Len(t, kept, 1, "only the file the output names is kept")
+			copy := dir + "/" + kept[0].Name()
+			assert.Equal(t, "see "+copy+"\n", out, "the output points at the copy")
+			assert.Equal(t, "the history: "+copy, reason)
+			data, _ := os.ReadFile(copy)
+			assert.Equal(t, "drawn\n", string(data))
 		})
 	}
 }
