@@ -672,7 +672,7 @@ func newGrader(ctx context.Context, root string, par int, stderr io.Writer, sb *
 		root:    root,
 		sandbox: sb,
 		builds:  &builder{root: root, tmp: tmp, goCmd: goCmd, slots: slots, env: os.Environ()},
-		runs:    &runner{test2json: test2json, env: env, slots: slots, sandbox: sb, root: root, tmp: tmp},
+		runs:    &runner{test2json: test2json, env: env, slots: slots, sandbox: sb, tmp: tmp},
 	}
 	if f, ok := stderr.(*os.File); ok {
 		g.progress = newProgress(f)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"syscall"
@@ -56,7 +57,6 @@ type runner struct {
 	env       []string
 	slots     chan struct{} // one per process that may run at once
 	sandbox   *sandbox.Sandbox
-	root      string // the module, which a test may read
 	tmp       string // where the scratch folders go
 	keepFiles bool   // keep the files a failed test's output names (for people, not for batches)
 }
@@ -118,7 +118,8 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 			"-test.timeout=" + (t.Timeout + backstop).String(),
 		},
 		Dir:     bin.dir,
-		Visible: []string{r.root, bin.path},
+		Visible: []string{bin.dir, bin.path},
+		Hidden:  hiddenSources(bin.dir),
 		Env:     r.env,
 		Limits:  sandboxLimits(t.Limits),
 		TempDir: r.tmp,
@@ -218,6 +219,19 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 		}
 	}
 	return nil
+}
+
+// hiddenSources lists the files of dir that hold hidden tests: the code under
+// test could read them (they are in its package's folder) and print them.
+func hiddenSources(dir string) []string {
+	names, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	var hidden []string
+	for _, name := range names {
+		if private, err := privateOnly(name); err != nil || private {
+			hidden = append(hidden, name)
+		}
+	}
+	return hidden
 }
 
 // sandboxLimits are a test's limits as the sandbox takes them.

@@ -86,7 +86,7 @@ func (s *Sandbox) Command(spec Spec) (*Run, error) {
 			return nil, fmt.Errorf("making a folder for the sandbox's root: %v", err)
 		}
 		r.root = root
-		layout, _ := json.Marshal(nsLayout{Root: root, Scratch: scratch, Visible: spec.Visible, Dir: spec.Dir})
+		layout, _ := json.Marshal(nsLayout{Root: root, Scratch: scratch, Visible: spec.Visible, Hidden: spec.Hidden, Dir: spec.Dir})
 		argv = []string{spec.Path}
 		env = append(env, "HOME=/tmp/home", "TMPDIR=/tmp", nsEnv+"="+string(layout))
 	default:
@@ -263,5 +263,6 @@ type nsLayout struct {
 	Root    string   // an empty host folder to build the new root on
 	Scratch string   // mounted writable at /tmp
 	Visible []string // host paths mounted read-only at the same place
+	Hidden  []string // files under Visible shown empty
 	Dir     string   // the working directory
 }

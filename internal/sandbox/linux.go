@@ -114,6 +114,9 @@ func bwrapArgs(spec Spec, scratch string) []string {
 	for _, p := range spec.Visible {
 		args = append(args, "--ro-bind", p, p)
 	}
+	for _, p := range spec.Hidden {
+		args = append(args, "--ro-bind", "/dev/null", p)
+	}
 	args = append(args,
 		"--chdir", spec.Dir,
 		"--setenv", "HOME", "/tmp/home",

@@ -70,6 +70,11 @@ func enterNamespaces(spec string) error {
 			return err
 		}
 	}
+	for _, p := range l.Hidden {
+		if err := bindInto(root, "/dev/null", p, true, false); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(root, "dev"), 0o755); err != nil {
 		return err
 	}
@@ -143,9 +148,12 @@ func bindInto(root, src, dst string, ro, optional bool) error {
 		}
 		return os.Symlink(link, target)
 	}
-	if fi.IsDir() {
+	switch _, statErr := os.Stat(target); {
+	case statErr == nil:
+		// It is there already, inside an earlier mount: mount over it.
+	case fi.IsDir():
 		err = os.MkdirAll(target, 0o755)
-	} else {
+	default:
 		var f *os.File
 		if f, err = os.OpenFile(target, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			f.Close()

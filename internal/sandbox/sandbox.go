@@ -2,8 +2,9 @@
 // code is hostile until proven otherwise, and the grader runs it with the
 // rights of whoever grades.
 //
-// A sandboxed process sees the file system read-only, except a scratch
-// folder of its own that is its temporary folder and its $HOME; it has no
+// A sandboxed process sees the system's folders and what the caller makes
+// visible read-only, nothing else of the file system but a scratch folder of
+// its own that is its temporary folder and its $HOME; it has no
 // network but a loopback of its own (the labs' net/rpc servers still work);
 // it runs in its own process namespace, where it cannot see or signal the
 // grader or any other process; and it runs with no capabilities, as nobody.
@@ -174,7 +175,8 @@ type Spec struct {
 	Path    string   // the program
 	Args    []string // its arguments, without the program's name
 	Dir     string   // its working directory, which it may read but not write
-	Visible []string // the host folders and files it may read besides the system's (its module, the program)
+	Visible []string // the host folders and files it may read besides the system's (its package, the program)
+	Hidden  []string // files under Visible that it sees empty (hidden tests' sources)
 	Env     []string // its environment; the sandbox sets HOME and TMPDIR
 	Limits  Limits
 	TempDir string // where to make the scratch folder ("" for the system's)
