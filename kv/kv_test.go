@@ -550,11 +550,15 @@ func TestLinearizable(t *testing.T) {
 	seed := labtest.Seed(t)
 	s, _ := serve(t)
 	const clerks, perClerk, ops = 4, 3, 120
+	cks := make([]*Clerk, clerks)
+	for c := range cks {
+		cks[c] = makeClerk(t, s.Addr())
+		t.Cleanup(func() { cks[c].Close() })
+	}
+	labtest.Replay(t, seed) // the random workload starts here
 	rec := kvcheck.NewRecorder()
 	var wg sync.WaitGroup
-	for c := range clerks {
-		ck := makeClerk(t, s.Addr())
-		t.Cleanup(func() { ck.Close() })
+	for c, ck := range cks {
 		for g := range perClerk {
 			client := c*perClerk + g
 			rng := rand.New(rand.NewPCG(seed, uint64(client)))

@@ -39,7 +39,8 @@ func newWorld(t *testing.T, cfg faultnet.Config, persist bool) *world {
 	t.Helper()
 	labtest.NoLeaks(t, "the server and the network", "Server.Close must close every connection and wait "+
 		"for the server's goroutines.")
-	w := &world{t: t, net: faultnet.New(labtest.Seed(t), cfg), rec: kvcheck.NewRecorder()}
+	seed := labtest.Seed(t)
+	w := &world{t: t, net: faultnet.New(seed, cfg), rec: kvcheck.NewRecorder()}
 	if persist {
 		w.dir = t.TempDir()
 	}
@@ -54,6 +55,7 @@ func newWorld(t *testing.T, cfg faultnet.Config, persist bool) *world {
 		}
 	})
 	w.start()
+	labtest.Replay(t, seed) // the network's faults come into play from here
 	return w
 }
 

@@ -352,6 +352,7 @@ func TestSetServerDropsConnections(t *testing.T) {
 func TestSameSeedSameFaults(t *testing.T) {
 	noLeaks(t)
 	seed := labtest.Seed(t)
+	labtest.Replay(t, seed)
 	cfg := faultnet.Config{
 		DropRequest: 0.2, DropReply: 0.2, Duplicate: 0.2, Late: 0.2,
 		MaxDelay: 200 * time.Microsecond, LateDelay: time.Millisecond, Timeout: time.Millisecond,
@@ -397,6 +398,7 @@ func TestChaos(t *testing.T) {
 	noLeaks(t)
 	srv := startServer(t)
 	seed := labtest.Seed(t)
+	labtest.Replay(t, seed)
 	cfg := faultnet.Config{
 		DropRequest: 0.1, DropReply: 0.1, Duplicate: 0.2, Late: 0.1,
 		MaxDelay: 500 * time.Microsecond, LateDelay: 2 * time.Millisecond, Timeout: time.Millisecond,

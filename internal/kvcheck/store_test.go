@@ -66,6 +66,7 @@ type workload struct {
 func run(t *testing.T, s *store, w workload) *Recorder {
 	t.Helper()
 	seed := labtest.Seed(t)
+	labtest.Replay(t, seed)
 	r := NewRecorder()
 	kinds := w.kinds
 	if kinds == nil {

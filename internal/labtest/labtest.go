@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,27 +26,70 @@ import (
 const SeedEnv = "LAB_SEED"
 
 // Seed returns the seed for t's random workload: the value of $LAB_SEED if
-// it is set, else a fresh one. If t fails, the seed is logged with the
-// command that replays the run.
+// it is set, else a fresh one. Call Replay where the random input starts to
+// matter, so that a failure prints the command that replays it.
 func Seed(t testing.TB) uint64 {
 	t.Helper()
-	var seed uint64
 	if s := os.Getenv(SeedEnv); s != "" {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			t.Fatalf("%s=%q is not a seed: give a whole number, such as the one a failed run printed", SeedEnv, s)
 		}
-		seed = v
-	} else {
-		seed = rand.Uint64() >> 1 // a positive int64 too, easy to paste
+		return v
 	}
+	return rand.Uint64() >> 1 // a positive int64 too, easy to paste
+}
+
+// Replay makes a failure of t from here on print the seed and the command,
+// run from the repository root, that replays the run with it. Call it after
+// the setup that a missing piece of code fails (a stub that is not written
+// yet is no random failure), where the random input comes into play.
+func Replay(t testing.TB, seed uint64) {
+	t.Helper()
+	pkg := callerPackage()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("random seed %d: replay this run with %s=%d go test -race -run '^%s$' .",
-				seed, SeedEnv, seed, topLevel(t.Name()))
+			t.Logf("random seed %d: replay this run with %s=%d go test -race -run '^%s$' %s",
+				seed, SeedEnv, seed, topLevel(t.Name()), pkg)
 		}
 	})
-	return seed
+}
+
+// callerPackage returns the package of Replay's caller as a go command
+// argument from the repository root, such as "./crawler/"; or "." if it
+// cannot tell.
+func callerPackage() string {
+	pc, _, _, ok := runtime.Caller(2)
+	if !ok {
+		return "."
+	}
+	fn := runtime.FuncForPC(pc).Name() // golabs/crawler.testLarge.func1
+	return packageArg(fn, modulePath())
+}
+
+// packageArg turns the qualified name of a function into its package's
+// directory from the module root: ("golabs/crawler.testLarge.func1",
+// "golabs") is "./crawler/".
+func packageArg(fn, module string) string {
+	slash := strings.LastIndexByte(fn, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return "."
+	}
+	pkg := fn[:slash+1+dot]
+	rel, ok := strings.CutPrefix(pkg, module+"/")
+	if module == "" || !ok {
+		return "."
+	}
+	return "./" + rel + "/"
+}
+
+// modulePath returns the path of the main module the binary was built in.
+func modulePath() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		return info.Main.Path
+	}
+	return ""
 }
 
 // topLevel returns the top-level test of a (sub)test name, quoted for a regexp.

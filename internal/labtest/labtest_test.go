@@ -23,6 +23,16 @@ func TestSeedFresh(t *testing.T) {
 	assert.Less(t, a, uint64(1)<<63, "a seed fits an int64, so it pastes anywhere")
 }
 
+func TestPackageArg(t *testing.T) {
+	assert.Equal(t, "./crawler/", packageArg("golabs/crawler.testLarge.func1", "golabs"))
+	assert.Equal(t, "./minirpc/codec/", packageArg("golabs/minirpc/codec.TestX", "golabs"))
+	assert.Equal(t, ".", packageArg("other/crawler.TestX", "golabs"), "outside the module: the current folder")
+	assert.Equal(t, "./internal/labtest/", callerPackageHere(), "a test binary knows its module and package")
+}
+
+// callerPackageHere stands where Replay's caller would.
+func callerPackageHere() string { return func() string { return callerPackage() }() }
+
 func TestTopLevel(t *testing.T) {
 	assert.Equal(t, "TestX", topLevel("TestX/sub/case"))
 	assert.Equal(t, `TestX\.Y`, topLevel("TestX.Y"))
@@ -116,4 +126,35 @@ func TestWithin(t *testing.T) {
 
 	tb = run(func(tb *fakeTB) { Within(tb, time.Second, ".", "F", "", func() {}) })
 	assert.False(t, tb.failed)
+}
+
+// recordingTB is a testing.TB that records what Replay does with it.
+type recordingTB struct {
+	testing.TB
+	failed   bool
+	logs     []string
+	cleanups []func()
+}
+
+func (r *recordingTB) Helper()                 {}
+func (r *recordingTB) Name() string            { return "TestRandom/web_3" }
+func (r *recordingTB) Failed() bool            { return r.failed }
+func (r *recordingTB) Cleanup(f func())        { r.cleanups = append(r.cleanups, f) }
+func (r *recordingTB) Logf(f string, a ...any) { r.logs = append(r.logs, fmt.Sprintf(f, a...)) }
+
+func TestReplay(t *testing.T) {
+	for _, failed := range []bool{false, true} {
+		r := &recordingTB{TB: t, failed: failed}
+		Replay(r, 42)
+		for _, f := range r.cleanups {
+			f()
+		}
+		if !failed {
+			assert.Empty(t, r.logs, "a test that passed prints no seed")
+			continue
+		}
+		require.Len(t, r.logs, 1)
+		assert.Equal(t, "random seed 42: replay this run with LAB_SEED=42 go test -race -run '^TestRandom$' ./internal/labtest/", r.logs[0],
+			"the command names the package, so that it runs from the repository root")
+	}
 }
