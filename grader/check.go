@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"io"
 	"os"
 	"path/filepath"
@@ -234,7 +235,9 @@ func (c *selfCheck) checkStubs(ctx context.Context, lc *labCheck) {
 			why = fmt.Sprintf("failed (%s: %s) without saying \"not implemented\": a stub panics with a message that says it is not implemented yet, and the test must show it",
 				r.outcome.label(), r.reason)
 		default:
-			continue
+			if why = stubPartWrong(lc.lab, r); why == "" {
+				continue
+			}
 		}
 		bad++
 		c.problem("%s: on the stubs, %s %s", lc.lab.ID, r.test.Name, why)
@@ -250,6 +253,32 @@ func (c *selfCheck) checkStubs(ctx context.Context, lc *labCheck) {
 		fmt.Fprintf(w, "  ok    %d/%d tests fail, each saying \"not implemented\"; %d points earned (%.1fs, bound %s)\n",
 			len(lr.results), len(lr.results), earned, elapsed.Seconds(), stubBound)
 	}
+}
+
+// stubMark is where a stub's message sends the student: "(docs/kv.md, part B)".
+var stubMark = regexp.MustCompile(`\((docs/[\w./-]+\.md), part ([A-Z])\)`)
+
+// stubPartWrong checks the handout and the part that the first stub a test
+// of lab failed on names: the lab's handout, and the test's own part or an
+// earlier one (a student who has done the parts up to a test's must be able
+// to pass it). It returns what is wrong, or "".
+func stubPartWrong(lab *catalog.Lab, r *result) string {
+	m := stubMark.FindStringSubmatch(r.output)
+	if m == nil {
+		return ""
+	}
+	if lab.Handout != "" && m[1] != lab.Handout {
+		return fmt.Sprintf("fails on a stub whose message sends the student to %s, not to the lab's handout %s", m[1], lab.Handout)
+	}
+	part := lab.Part(r.test.Part)
+	if part == nil || len(part.Title) < 2 || part.Title[1] != '.' {
+		return ""
+	}
+	if letter := part.Title[:1]; m[2] > letter {
+		return fmt.Sprintf("is a test of part %s (%s) but fails on a stub that says part %s: either the stub names the wrong part, "+
+			"or a student who has done the parts up to %s cannot pass the test", letter, r.test.Part, m[2], letter)
+	}
+	return ""
 }
 
 // checkReference grades the reference c.runs times; it must earn full marks

@@ -87,3 +87,13 @@ type Endpoint interface {
 // StateFile is the name of the file, in the server's directory, that holds
 // its saved state.
 const StateFile = "state"
+
+// save and load are how the server saves and loads its state: your
+// saveState and loadState (persist.go, handout part C). Call these two from
+// server.go, not saveState and loadState: the tests of parts A and B point
+// them at a store in memory, so that parts A and B can be done, and graded,
+// before part C.
+var (
+	save = saveState
+	load = loadState
+)

@@ -6,6 +6,8 @@ package rpcfail
 // net/rpc underneath). It is provided; do not edit it.
 
 import (
+	"bytes"
+	"encoding/gob"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,22 +29,37 @@ const patience = 30 * time.Second
 type world struct {
 	t      *testing.T
 	net    *faultnet.Network
-	dir    string // "" if the server keeps its state in memory
+	dir    string  // "" if the server keeps its state in memory
+	mem    *memory // the store of save and load, with memStore
 	mu     sync.Mutex
 	server *Server
 	rec    *kvcheck.Recorder
 }
 
-// newWorld starts a server (persisting in a temporary directory if persist)
-// behind a network with the faults of cfg, seeded from labtest.Seed.
-func newWorld(t *testing.T, cfg faultnet.Config, persist bool) *world {
+// Where a world's server keeps its state.
+type storage int
+
+const (
+	inMemory storage = iota // StartServer(""): nothing saved
+	memStore                // a directory, but save and load keep the state in memory (parts A and B)
+	onDisk                  // a directory, and the student's saveState and loadState (part C)
+)
+
+// newWorld starts a server that keeps its state as storage says, behind a
+// network with the faults of cfg, seeded from labtest.Seed.
+func newWorld(t *testing.T, cfg faultnet.Config, storage storage) *world {
 	t.Helper()
 	labtest.NoLeaks(t, "the server and the network", "Server.Close must close every connection and wait "+
 		"for the server's goroutines.")
 	seed := labtest.Seed(t)
 	w := &world{t: t, net: faultnet.New(seed, cfg), rec: kvcheck.NewRecorder()}
-	if persist {
+	if storage != inMemory {
 		w.dir = t.TempDir()
+	}
+	if storage == memStore {
+		w.mem = newMemory()
+		save, load = w.mem.save, w.mem.load
+		t.Cleanup(func() { save, load = saveState, loadState })
 	}
 	t.Cleanup(func() {
 		w.net.Close()
@@ -213,10 +230,67 @@ func (w *world) checkTokens(tokens map[string][]string) {
 // stateSize returns the size of the server's state file.
 func (w *world) stateSize() int64 {
 	w.t.Helper()
+	if w.mem != nil {
+		n, ok := w.mem.size(filepath.Join(w.dir, StateFile))
+		if !ok {
+			w.t.Fatalf("the server saved no state.\nExpected: StartServer(dir) saves its state with save(path, &state), "+
+				"path being dir/%s, before it replies to a Put or Append (docs/rpcfail.md, part C; the tests of parts A and B "+
+				"keep what save is given in memory, so persist.go need not be written yet).", StateFile)
+		}
+		return n
+	}
 	fi, err := os.Stat(filepath.Join(w.dir, StateFile))
 	if err != nil {
 		w.t.Fatalf("the server saved no state file %s in its directory: %v.\nExpected: StartServer(dir) saves "+
 			"its state in dir/%s before it replies to a Put or Append (docs/rpcfail.md, part C).", StateFile, err, StateFile)
 	}
 	return fi.Size()
+}
+
+// memory is the store that the tests of parts A and B give the server in
+// place of saveState and loadState: it keeps the gob encoding of each state
+// saved, and takes as long as a save to disk takes (an fsync), so that a
+// duplicate can arrive while the original is being saved.
+type memory struct {
+	mu    sync.Mutex
+	saved map[string][]byte
+}
+
+// saveTime is about what an fsync takes on the course's machines.
+const saveTime = time.Millisecond
+
+func newMemory() *memory { return &memory{saved: make(map[string][]byte)} }
+
+func (m *memory) save(path string, st *state) error {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(st); err != nil {
+		return fmt.Errorf("encoding the state: %w", err)
+	}
+	time.Sleep(saveTime)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.saved[path] = buf.Bytes()
+	return nil
+}
+
+func (m *memory) load(path string) (*state, error) {
+	m.mu.Lock()
+	b, ok := m.saved[path]
+	m.mu.Unlock()
+	if !ok {
+		return nil, nil
+	}
+	var st state
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err != nil {
+		return nil, fmt.Errorf("decoding the state: %w", err)
+	}
+	return &st, nil
+}
+
+// size returns the size of the state saved at path.
+func (m *memory) size(path string) (int64, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.saved[path]
+	return int64(len(b)), ok
 }

@@ -23,7 +23,7 @@ import (
 // --- A and B. Clerk and server over a faulty network -----------------------------
 
 func TestReliable(t *testing.T) {
-	w := newWorld(t, faultnet.Config{}, false)
+	w := newWorld(t, faultnet.Config{}, inMemory)
 	ck := w.clerk(0)
 	var (
 		v   string
@@ -54,11 +54,11 @@ func TestReliable(t *testing.T) {
 	}
 }
 
-// faultTest runs the standard workload under cfg and checks it. With
-// persist, the server saves its state before each reply, so a request takes
+// faultTest runs the standard workload under cfg and checks it, with the
+// server's state kept as storage says: saved (in memory), a request takes
 // the time of a save to execute.
-func faultTest(t *testing.T, cfg faultnet.Config, persist bool, clients, appends int) {
-	w := newWorld(t, cfg, persist)
+func faultTest(t *testing.T, cfg faultnet.Config, storage storage, clients, appends int) {
+	w := newWorld(t, cfg, storage)
 	tokens := w.workload(clients, appends, nil)
 	w.checkTokens(tokens)
 	kvcheck.Check(t, w.rec, 10*time.Second)
@@ -70,38 +70,38 @@ func faultTest(t *testing.T, cfg faultnet.Config, persist bool, clients, appends
 // TestLostRequests loses 30% of requests before they reach the server: the
 // Clerk must retry.
 func TestLostRequests(t *testing.T) {
-	faultTest(t, faultnet.Config{DropRequest: 0.3}, false, 4, 30)
+	faultTest(t, faultnet.Config{DropRequest: 0.3}, inMemory, 4, 30)
 }
 
 // TestLostReplies loses 30% of replies after the server executed the
 // request: a retry that is executed again appends its token twice.
 func TestLostReplies(t *testing.T) {
-	faultTest(t, faultnet.Config{DropReply: 0.3}, false, 4, 30)
+	faultTest(t, faultnet.Config{DropReply: 0.3}, inMemory, 4, 30)
 }
 
 // TestDuplicateRequests delivers half of the requests twice, both copies at
 // once, to a server that saves its state before each reply: the second copy
 // arrives while the first executes.
 func TestDuplicateRequests(t *testing.T) {
-	faultTest(t, faultnet.Config{Duplicate: 0.5}, true, 4, 30)
+	faultTest(t, faultnet.Config{Duplicate: 0.5}, memStore, 4, 30)
 }
 
 // TestLateDuplicates delivers copies of requests again later, after the
 // client has moved on to newer requests.
 func TestLateDuplicates(t *testing.T) {
-	faultTest(t, faultnet.Config{Late: 0.3, LateDelay: 5 * time.Millisecond, MaxDelay: 2 * time.Millisecond}, false, 4, 30)
+	faultTest(t, faultnet.Config{Late: 0.3, LateDelay: 5 * time.Millisecond, MaxDelay: 2 * time.Millisecond}, inMemory, 4, 30)
 }
 
 // TestAllFaults turns on every fault at once, with more clients.
 func TestAllFaults(t *testing.T) {
 	faultTest(t, faultnet.Config{DropRequest: 0.1, DropReply: 0.1, Duplicate: 0.2, Late: 0.1,
-		MaxDelay: 2 * time.Millisecond, LateDelay: 5 * time.Millisecond}, false, 8, 20)
+		MaxDelay: 2 * time.Millisecond, LateDelay: 5 * time.Millisecond}, inMemory, 8, 20)
 }
 
 // TestCutAndHeal cuts one client off the network while it appends, lets the
 // others work, then heals it: its Append must land once.
 func TestCutAndHeal(t *testing.T) {
-	w := newWorld(t, faultnet.Config{}, false)
+	w := newWorld(t, faultnet.Config{}, inMemory)
 	tokens := w.workload(3, 20, func() {
 		w.net.Cut(0)
 		time.Sleep(100 * time.Millisecond)
@@ -120,7 +120,7 @@ func TestCutAndHeal(t *testing.T) {
 // size whatever clients and ops are) and then, if lastGet, a Get of a 10 KB
 // value.
 func sizeAfter(t *testing.T, clients, ops int, lastGet bool) int64 {
-	w := newWorld(t, faultnet.Config{}, true)
+	w := newWorld(t, faultnet.Config{}, memStore)
 	big := strings.Repeat("x", 10<<10)
 	w.clerk(0).Put("big", big)
 	for c := 1; c <= clients; c++ {
@@ -176,7 +176,7 @@ func TestGetRepliesNotKept(t *testing.T) {
 // network; a new server starts from the saved state each time. No
 // acknowledged Append may be lost, and none may be executed twice.
 func TestRestart(t *testing.T) {
-	w := newWorld(t, faultnet.Config{DropReply: 0.2, DropRequest: 0.1}, true)
+	w := newWorld(t, faultnet.Config{DropReply: 0.2, DropRequest: 0.1}, onDisk)
 	tokens := w.workload(4, 25, func() {
 		for range 2 {
 			time.Sleep(60 * time.Millisecond)
@@ -191,7 +191,7 @@ func TestRestart(t *testing.T) {
 // server, restarts it, and lets the retry through: the restarted server must
 // know from its saved duplicate table that it executed the request.
 func TestRetryAcrossRestart(t *testing.T) {
-	w := newWorld(t, faultnet.Config{DropReply: 1}, true)
+	w := newWorld(t, faultnet.Config{DropReply: 1}, onDisk)
 	ck := w.clerk(0)
 	done := make(chan string, 1)
 	go func() { done <- ck.Append("k", "once") }()
@@ -225,7 +225,7 @@ func TestRetryAcrossRestart(t *testing.T) {
 // name (its link count drops to 0), while a file written in place keeps its
 // name.
 func TestAtomicSave(t *testing.T) {
-	w := newWorld(t, faultnet.Config{}, true)
+	w := newWorld(t, faultnet.Config{}, onDisk)
 	ck := w.clerk(0)
 	path := filepath.Join(w.dir, StateFile)
 	labtest.Try(t, "Clerk.Put", func() { ck.Put("k", "first") })
@@ -262,7 +262,7 @@ func TestAtomicSave(t *testing.T) {
 // TestDamagedState starts a server from a state file that a crash in the
 // middle of an in-place write could leave: cut short, or scribbled over.
 func TestDamagedState(t *testing.T) {
-	w := newWorld(t, faultnet.Config{}, true)
+	w := newWorld(t, faultnet.Config{}, onDisk)
 	ck := w.clerk(0)
 	for i := range 20 {
 		ck.Append("k", fmt.Sprintf("<%d>", i))

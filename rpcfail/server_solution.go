@@ -51,7 +51,7 @@ func (kv *KV) commit(id, seq int64, value string) error {
 	if kv.path == "" {
 		return nil
 	}
-	return saveState(kv.path, &kv.st)
+	return save(kv.path, &kv.st)
 }
 
 // Get replies with the value of args.Key. A Get changes nothing, so a
@@ -119,7 +119,7 @@ func StartServer(dir string) (*Server, error) {
 	kv := &KV{st: state{Data: map[string]string{}, Table: map[int64]entry{}}}
 	if dir != "" {
 		kv.path = filepath.Join(dir, StateFile)
-		st, err := loadState(kv.path)
+		st, err := load(kv.path)
 		if err != nil {
 			return nil, err
 		}

@@ -40,7 +40,7 @@ func (kv *KV) commit(id, seq int64, value string) error {
 	if kv.path == "" {
 		return nil
 	}
-	return saveState(kv.path, &kv.st)
+	return save(kv.path, &kv.st)
 }
 
 func (kv *KV) Get(args *GetArgs, reply *GetReply) error {
@@ -84,7 +84,7 @@ func (kv *KV) Append(args *AppendArgs, reply *AppendReply) error {
 	kv.mu.Unlock()
 
 	if kv.path != "" {
-		if err := saveState(kv.path, &st); err != nil {
+		if err := save(kv.path, &st); err != nil {
 			return err
 		}
 	}
@@ -108,7 +108,7 @@ func StartServer(dir string) (*Server, error) {
 	kv := &KV{st: state{Data: map[string]string{}, Table: map[int64]entry{}}}
 	if dir != "" {
 		kv.path = filepath.Join(dir, StateFile)
-		st, err := loadState(kv.path)
+		st, err := load(kv.path)
 		if err != nil {
 			return nil, err
 		}
