@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"regexp"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -169,6 +169,14 @@ func (c *selfCheck) checkCatalogue(ctx context.Context, lc *labCheck) {
 	for _, err := range hookFirst(c.g.root, lab) {
 		c.problem("%s: %v", lab.ID, err)
 		fmt.Fprintf(&lc.catalogue, "  %s  %v\n", c.style.paint("FAIL", false), err)
+	}
+	n, errs := handoutQuotes(c.g.root, lab)
+	for _, err := range errs {
+		c.problem("%s: %v", lab.ID, err)
+		fmt.Fprintf(&lc.catalogue, "  %s  %v\n", c.style.paint("FAIL", false), err)
+	}
+	if n > 0 && len(errs) == 0 {
+		fmt.Fprintf(&lc.catalogue, "  ok    %s: the %d failure messages it quotes are all printed by the tests\n", lab.Handout, n)
 	}
 	for _, b := range []struct {
 		name string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"golabs/internal/catalog"
+	"golabs/internal/quotes"
 )
 
 // hookFirst checks that every package of lab imports the kit's gradehook
@@ -78,4 +80,37 @@ func importsUntagged(name, path string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// handoutQuotes holds the failure messages that lab's handout quotes to
+// the tests' sources (package quotes): the lab's packages and the kit's
+// internal packages. It returns how many quotes the handout has, and a
+// problem per quote that no test prints.
+func handoutQuotes(root string, lab *catalog.Lab) (int, []error) {
+	if lab.Handout == "" {
+		return 0, nil
+	}
+	var sources []string
+	dirs := []string{}
+	for _, pkg := range lab.Packages {
+		dirs = append(dirs, filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(pkg, "./"))))
+	}
+	internal, _ := filepath.Glob(filepath.Join(root, "internal", "*"))
+	for _, dir := range append(dirs, internal...) {
+		names, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		sources = append(sources, names...)
+	}
+	handout := filepath.Join(root, filepath.FromSlash(lab.Handout))
+	text, err := os.ReadFile(handout)
+	if err != nil {
+		return 0, []error{err}
+	}
+	errs, err := quotes.Check(handout, sources)
+	if err != nil {
+		return 0, []error{err}
+	}
+	for i, e := range errs {
+		errs[i] = errors.New(strings.Replace(e.Error(), handout, lab.Handout, 1))
+	}
+	return len(quotes.Find(string(text))), errs
 }
