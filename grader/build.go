@@ -13,11 +13,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golabs/internal/catalog"
+	"golabs/internal/guard"
+	"golabs/internal/sandbox"
 )
 
 // A binary is one package's test binary, built with the race detector for
@@ -32,8 +36,11 @@ type binary struct {
 	output  string        // the compiler's output when the build failed
 	elapsed time.Duration // how long the build took
 	tests   []string      // the package's top-level tests, from -test.list
-	noTests bool          // the package has no test files, so no binary
-	err     error         // a setup problem: go could not run, or the listing failed
+	// testOnly is what the compiler says of the package built without its
+	// tests, when it compiles only with them (see buildAlone).
+	testOnly []guard.Finding
+	noTests  bool  // the package has no test files, so no binary
+	err      error // a setup problem: go could not run, or the listing failed
 }
 
 // failed reports whether the package did not compile.
@@ -68,14 +75,22 @@ func (b *binary) compileError() string {
 
 type buildKey struct{ pkg, tags, overlay string }
 
+// The limits of one build: a lab's builds take a few hundred MiB and
+// seconds to a minute with a cold cache.
+const (
+	buildMemory  = 3 << 30
+	buildTimeout = 5 * time.Minute
+)
+
 // A builder builds test binaries, each (package, tags, overlay) once, however
 // many goroutines ask for it.
 type builder struct {
-	root  string // absolute
-	tmp   string // where binaries go
-	goCmd string
-	slots chan struct{}
-	env   []string
+	root   string // absolute
+	tmp    string // where binaries go
+	goCmd  string
+	slots  chan struct{}
+	env    []string
+	memory int64 // a build's memory limit; 0 for buildMemory
 
 	mu     sync.Mutex
 	builds map[buildKey]*buildOnce
@@ -128,18 +143,42 @@ func (b *builder) build(ctx context.Context, pkg, tags, overlay, out string) *bi
 		args = append(args, "-overlay", overlay)
 	}
 	args = append(args, pkg)
-	cmd := exec.CommandContext(ctx, b.goCmd, args...)
+	// A submission can make the compiler allocate without end (constants
+	// that double, generics that expand): the build has limits too.
+	bctx, cancel := context.WithTimeout(ctx, buildTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(bctx, b.goCmd, args...)
 	cmd.Dir = b.root
 	cmd.Env = append(slices.Clip(b.env), "CGO_ENABLED=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	output := newCapture(keptOutput)
 	cmd.Stdout, cmd.Stderr = output, output
 	start := time.Now()
-	err := cmd.Run()
+	var err error
+	var exceeded *sandbox.Exceeded
+	if err = cmd.Start(); err == nil {
+		limit := b.memory
+		if limit == 0 {
+			limit = buildMemory
+		}
+		stop := sandbox.Guard(cmd.Process.Pid, sandbox.Limits{Memory: limit}, func() { cmd.Cancel() })
+		err = cmd.Wait()
+		exceeded = stop()
+	}
 	bin.elapsed = time.Since(start)
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
 		bin.err = ctx.Err()
+		return bin
+	case exceeded != nil:
+		bin.output = fmt.Sprintf("the build was stopped: the compiler %s (the limit of a build): "+
+			"does the code make the compiler work without end, such as constants that double?", exceeded.Used)
+		return bin
+	case bctx.Err() != nil:
+		bin.output = fmt.Sprintf("the build was stopped: it did not finish within %s: "+
+			"does the code make the compiler work without end?", buildTimeout)
 		return bin
 	case errors.As(err, &exit):
 		bin.output = strings.TrimSpace(output.String())
@@ -155,7 +194,65 @@ func (b *builder) build(ctx context.Context, pkg, tags, overlay, out string) *bi
 	}
 	bin.path = out
 	bin.tests, bin.err = b.listTests(ctx, bin)
+	if bin.err == nil && !slices.Contains(strings.Split(tags, ","), "solution") {
+		bin.testOnly, bin.err = b.buildAlone(ctx, bin)
+	}
 	return bin
+}
+
+// compilerLine is one line of the compiler's complaints: file:line:col: what.
+var compilerLine = regexp.MustCompile(`^(\S+\.go):(\d+):(\d+): (.*)$`)
+
+// buildAlone builds bin's package without its tests. The student's files
+// share a package with the tests, so they can name what only the tests
+// declare: the test harness's variables, say, rewired so that a test passes
+// without the student's code. Such a package compiles with its tests and
+// not without them; buildAlone returns what the compiler says then.
+func (b *builder) buildAlone(ctx context.Context, bin *binary) ([]guard.Finding, error) {
+	args := []string{"build", "-o", os.DevNull}
+	if bin.tags != "" {
+		args = append(args, "-tags", bin.tags)
+	}
+	if bin.overlay != "" {
+		args = append(args, "-overlay", bin.overlay)
+	}
+	cmd := exec.CommandContext(ctx, b.goCmd, append(args, bin.pkg)...)
+	cmd.Dir = b.root
+	cmd.Env = b.env
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case !errors.As(err, &exit):
+		return nil, fmt.Errorf("building %s without its tests: %v", bin.pkg, err)
+	}
+	var findings []guard.Finding
+	for _, l := range strings.Split(string(out), "\n") {
+		m := compilerLine.FindStringSubmatch(strings.TrimSpace(l))
+		if m == nil {
+			continue
+		}
+		line, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
+		f := guard.Finding{
+			Pos:  token.Position{Filename: m[1], Line: line, Column: col},
+			What: m[4],
+			Why:  "it compiles only with the tests, so it uses what only the tests declare; a student file may use only the package's own code",
+		}
+		if name, ok := strings.CutPrefix(m[4], "undefined: "); ok {
+			f.What = "using " + name
+			f.Why = "only the tests declare " + name + ", and a student file may use only the package's own code " +
+				"(the file compiles only with the tests)"
+		}
+		findings = append(findings, f)
+	}
+	if len(findings) == 0 {
+		findings = append(findings, guard.Finding{What: "the package", Why: "it compiles with its tests but not without them: " + firstLine(string(out))})
+	}
+	return findings, nil
 }
 
 // listTests returns the top-level tests of bin's package, read from the

@@ -122,12 +122,21 @@ func (g *grader) grade(ctx context.Context, lab *catalog.Lab, opts gradeOptions)
 	tests := opts.selected(lab)
 	if !slices.Contains(strings.Split(opts.tags, ","), "solution") {
 		if findings := g.screen(lab); len(findings) > 0 {
-			return refusedLab(lab, tests, findings), nil
+			lr := refusedLab(lab, tests, findings)
+			lr.sandbox = g.sandbox
+			return lr, nil
 		}
 	}
 	bins, broken, err := g.build(ctx, lab, tests, opts)
 	if err != nil {
 		return nil, err
+	}
+	for _, pkg := range sortedKeys(bins) {
+		if found := bins[pkg].testOnly; len(found) > 0 {
+			lr := refusedLab(lab, tests, found)
+			lr.sandbox = g.sandbox
+			return lr, nil
+		}
 	}
 	lr := &labResult{lab: lab, results: make([]*result, len(tests)), broken: broken, sandbox: g.sandbox}
 	g.progress.add(lab.ID, len(tests))

@@ -587,7 +587,11 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.runs > 0 {
 		return findFlakes(ctx, g, labs, opts, c.runs, stdout, stderr, out, c.verbose)
 	}
-	g.runs.keepFiles = true // a person reads this report
+	// A person at a terminal reads this report: keep the files that the
+	// messages of failed tests point at.
+	if f, ok := stdout.(*os.File); ok && isTerminal(f) && !c.json {
+		g.runs.keepFiles = true
+	}
 
 	results := make([]*labResult, len(labs))
 	errs := make([]error, len(labs))

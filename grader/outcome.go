@@ -55,6 +55,7 @@ type observer struct {
 	exit0          bool              // the test called os.Exit(0)
 	testTimeout    bool              // the test binary's own -test.timeout fired
 	notImplemented bool              // a stub said it is not implemented
+	sandboxErr     string            // what the sandbox said when it could not start the test
 	hook           *gradehook.Report // what the harness reported through gradehook; nil: nothing authentic
 
 	reason reasonFinder // reads the test's own output lines
@@ -115,6 +116,9 @@ func (o *observer) scan(line string) {
 	if strings.Contains(line, "not implemented") {
 		o.notImplemented = true
 	}
+	if o.sandboxErr == "" && (strings.HasPrefix(line, "sandbox: ") || strings.HasPrefix(line, "bwrap: ")) {
+		o.sandboxErr = line
+	}
 }
 
 // selectionWrong says how the tests the harness saw run differ from the one
@@ -158,6 +162,8 @@ func (o *observer) verdict(exit int, killed bool, limit time.Duration) (outcome,
 		return skipped, "skipped: " + o.reason.reason()
 	case o.passed:
 		return fail, fmt.Sprintf("the test passed, but its process then exited with status %d", exit)
+	case o.sandboxErr != "" && o.hook == nil:
+		return noResult, "the sandbox could not start the test: " + o.sandboxErr
 	case exit == 0:
 		return noResult, "the test process exited (status 0) without reporting a result: does the code call os.Exit or syscall.Exit?"
 	default:

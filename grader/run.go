@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -58,7 +59,8 @@ type runner struct {
 	slots     chan struct{} // one per process that may run at once
 	sandbox   *sandbox.Sandbox
 	tmp       string // where the scratch folders go
-	keepFiles bool   // keep the files a failed test's output names (for people, not for batches)
+	keepFiles bool   // keep the files a failed test's output names (for a person at a terminal)
+	kept      atomic.Int64
 }
 
 // run runs test t of bin in a new process and classifies what happened. It
@@ -208,8 +210,11 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 	res.output = obs.out.String()
 	if res.outcome != pass && r.keepFiles {
 		// A file the test's message points at (kv's history drawn as HTML)
-		// would go with the scratch folder: keep a copy, and point at it.
-		run.Rescue(os.TempDir(), 16<<20, &res.output, &res.reason)
+		// would go with the scratch folder: keep a copy, and point at it,
+		// within what is left of the run's allowance.
+		if left := keptFilesLimit - r.kept.Load(); left > 0 {
+			r.kept.Add(run.Rescue(os.TempDir(), min(left, 16<<20), &res.output, &res.reason))
+		}
 	}
 	res.stubbed = obs.notImplemented
 	if res.outcome == timeout {
@@ -233,6 +238,10 @@ func hiddenSources(dir string) []string {
 	}
 	return hidden
 }
+
+// keptFilesLimit bounds the bytes of files that one grading keeps for the
+// person who reads its report (see Run.Rescue).
+const keptFilesLimit = 64 << 20
 
 // sandboxLimits are a test's limits as the sandbox takes them.
 func sandboxLimits(l catalog.Limits) sandbox.Limits {

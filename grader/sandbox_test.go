@@ -183,3 +183,29 @@ func TestLimitsStopBombs(t *testing.T) {
 	})
 	eachSandbox(t, bombs)
 }
+
+// TestBuildLimits builds testdata/sandbox/compilebomb.txtar, whose constants
+// make the compiler allocate without end, under a lowered memory limit: the
+// build is stopped, and the lab fails to build, with the reason.
+func TestBuildLimits(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skipf("the build's memory is watched only on Linux, not on %s", runtime.GOOS)
+	}
+	root, _ := fixture(t)
+	g, done, err := newGrader(context.Background(), root, 2, io.Discard, sandbox.Unsandboxed("a build runs outside the sandbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	g.builds.memory = 512 << 20
+	start := time.Now()
+	lr, err := g.grade(context.Background(), fixtureLab(t, root, "compilebomb"), gradeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := lr.results[0]
+	if r.outcome != buildFailed || !strings.Contains(r.reason, "the build was stopped: the compiler used more than 512 MiB") {
+		t.Errorf("outcome %s (%s), want build_failed because the compiler used more than 512 MiB", r.outcome, r.reason)
+	}
+	t.Logf("the compiler bomb was stopped after %.1fs: %s", time.Since(start).Seconds(), r.reason)
+}

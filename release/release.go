@@ -84,9 +84,10 @@ func indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 }
 
-// verifyStudentTree proves the student tree at dir: it builds and vets, and
-// grading it (the labs, or every lab when labs is empty) earns no point. It
-// returns how long grading took.
+// verifyStudentTree proves the student tree at dir: it builds and vets,
+// grading it (the labs, or every lab when labs is empty) earns no point, and
+// every command its documents give builds (checkCommands). It returns how
+// long grading took.
 func verifyStudentTree(dir string, labs string, w io.Writer) (time.Duration, error) {
 	for _, args := range [][]string{{"build", "./..."}, {"vet", "./..."}} {
 		if _, err := goCmd(dir, 5*time.Minute, args...); err != nil {
@@ -121,7 +122,7 @@ func verifyStudentTree(dir string, labs string, w io.Writer) (time.Duration, err
 		return took, fmt.Errorf("grading the student tree: its protected files do not match its manifest (status %q)", report.Integrity.Status)
 	}
 	fmt.Fprintf(w, "  ok    grading the stubs: 0/%d points in %.1fs, manifest ok\n", report.MaxScore, took.Seconds())
-	return took, nil
+	return took, checkCommands(dir, w)
 }
 
 // releaseDir writes the student tree to o.out and verifies it.

@@ -37,13 +37,6 @@ func calledFromTestMain() (string, bool) {
 	return "", true
 }
 
-// selectionFlags are the test flags that change which tests run, how often,
-// in what order, or how their results are printed.
-var selectionFlags = []string{
-	"test.run", "test.skip", "test.count", "test.list", "test.failfast", "test.shuffle",
-	"test.bench", "test.fuzz", "test.v", "test.paniconexit0", "test.timeout", "test.parallel", "test.cpu",
-}
-
 // beforeRun lists what was changed before the tests start: os.Args, and the
 // flags (parsed by someone else, so that m.Run parses nothing).
 func (s *state) beforeRun() []string {
@@ -63,25 +56,24 @@ func (s *state) beforeRun() []string {
 // slice is read afresh).
 func currentArgs() []string { return slices.Clone(os.Args) }
 
-// afterRun compares the selection flags with what the arguments set them
-// to. A flag changed while the tests ran shows here; one changed and put
+// afterRun compares every test flag with what the arguments set it to (or
+// its default). A flag changed while the tests ran shows here; one changed and put
 // back shows in the tests that ran.
 func (s *state) afterRun() []string {
 	want := expectedFlags(s.args[1:])
 	var t []string
-	for _, name := range selectionFlags {
-		f := flag.Lookup(name)
-		if f == nil {
-			continue
+	flag.VisitAll(func(f *flag.Flag) {
+		if !strings.HasPrefix(f.Name, "test.") {
+			return
 		}
-		exp, ok := want[name]
+		exp, ok := want[f.Name]
 		if !ok {
 			exp = f.DefValue
 		}
 		if got := f.Value.String(); normalise(got) != normalise(exp) {
-			t = append(t, fmt.Sprintf("the flag -%s was %q when the tests ended, but the grader set it to %q", name, got, exp))
+			t = append(t, fmt.Sprintf("the flag -%s was %q when the tests ended, but the grader set it to %q", f.Name, got, exp))
 		}
-	}
+	})
 	return t
 }
 

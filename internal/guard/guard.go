@@ -63,6 +63,9 @@ var forbiddenPaths = []string{"/proc/", "/dev/fd"}
 
 // forbiddenNames are package members a student file may not use, with why.
 var forbiddenNames = map[string]map[string]string{
+	"runtime/debug": {
+		"WriteHeapDump": "it writes the process's memory, and the test harness's secret in it, to a file",
+	},
 	"os": {
 		"Exit":         "it ends the process before the test can report its result: return an error or panic instead",
 		"NewFile":      "a submission may not open raw file descriptors",

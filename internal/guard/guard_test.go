@@ -32,6 +32,9 @@ var args = os.Args`, nil, []string{"os.Args"}},
 		{"the test flags", `package p
 import "flag"
 func init() { flag.Parse(); flag.Set("test.run", "^$") }`, nil, []string{`import "flag"`}},
+		{"a heap dump", `package p
+import "runtime/debug"
+func init() { debug.WriteHeapDump(1) }`, nil, []string{"runtime/debug.WriteHeapDump"}},
 		{"the testing package", `package p
 import "testing"
 func init() { testing.Init() }`, nil, []string{`import "testing"`}},

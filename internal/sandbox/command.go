@@ -48,7 +48,7 @@ type Exceeded struct {
 
 func (e *Exceeded) String() string { return e.Limit + ": " + e.Used }
 
-// helperEnv carries the resource limits to the helper: "fsize,nofile,nproc".
+// helperEnv carries the resource limits to the helper: "fsize,nofile".
 const helperEnv = "LABKIT_SANDBOX_RLIMITS"
 
 // pollEvery is how often the watchdog looks.
@@ -110,13 +110,14 @@ func (r *Run) Scratch() string { return r.scratch }
 
 // Rescue keeps the files the process left in its temporary folder that
 // the texts name (a test's message that points at a file it wrote, such as
-// a history drawn as HTML): each is copied to dir, at most limit bytes and
-// five files, and its name in the texts becomes the copy's. Close deletes
-// the scratch folder, and with it the originals.
-func (r *Run) Rescue(dir string, limit int64, texts ...*string) {
+// a history drawn as HTML): each is copied to dir, at most limit bytes in
+// all and five files, and its name in the texts becomes the copy's. It returns the
+// bytes it copied. Close deletes the scratch folder, and with it the
+// originals.
+func (r *Run) Rescue(dir string, limit int64, texts ...*string) (copied int64) {
 	entries, err := os.ReadDir(r.scratch)
 	if err != nil {
-		return
+		return 0
 	}
 	named := func(p string) bool {
 		for _, t := range texts {
@@ -132,7 +133,8 @@ func (r *Run) Rescue(dir string, limit int64, texts ...*string) {
 		if kept == 5 || !e.Type().IsRegular() || !named(inside) {
 			continue
 		}
-		if fi, err := e.Info(); err != nil || fi.Size() > limit {
+		fi, err := e.Info()
+		if err != nil || copied+fi.Size() > limit {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(r.scratch, e.Name()))
@@ -152,7 +154,9 @@ func (r *Run) Rescue(dir string, limit int64, texts ...*string) {
 			*t = strings.ReplaceAll(*t, inside, f.Name())
 		}
 		kept++
+		copied += int64(len(data))
 	}
+	return copied
 }
 
 // Watch starts the watchdog; call it after the command has started. When a
@@ -184,7 +188,10 @@ func (r *Run) Watch(kill func()) {
 func (r *Run) check() *Exceeded {
 	u := Usage{}
 	if r.Cmd.Process != nil {
-		u.Memory, u.Threads = treeUsage(r.Cmd.Process.Pid)
+		var ok bool
+		if u.Memory, u.Threads, ok = treeUsage(r.Cmd.Process.Pid); !ok {
+			return blind
+		}
 	}
 	u.Scratch, _ = folderUsage(r.scratch)
 	r.mu.Lock()
@@ -192,16 +199,72 @@ func (r *Run) check() *Exceeded {
 	r.peak.Threads = max(r.peak.Threads, u.Threads)
 	r.peak.Scratch = max(r.peak.Scratch, u.Scratch)
 	r.mu.Unlock()
-	l := r.limits
+	if l := r.limits; l.FileSize > 0 && u.Scratch >= l.FileSize {
+		return &Exceeded{"file size", "wrote " + bytesize.Format(l.FileSize) + " or more (the limit)"}
+	}
+	return over(r.limits, u)
+}
+
+// blind is what the watchdog reports when it cannot see the process it
+// holds to its limits: it stops the process rather than let it run unwatched.
+var blind = &Exceeded{"watchdog", "could not read the process's use of memory and threads from /proc, so its limits could not be held"}
+
+// over returns the limit of l on memory or threads that u goes past, if any.
+func over(l Limits, u Usage) *Exceeded {
 	switch {
 	case l.Memory > 0 && u.Memory > l.Memory:
 		return &Exceeded{"memory", "used more than " + bytesize.Format(l.Memory)}
-	case l.FileSize > 0 && u.Scratch >= l.FileSize:
-		return &Exceeded{"file size", "wrote " + bytesize.Format(l.FileSize) + " or more (the limit)"}
 	case l.Processes > 0 && u.Threads > l.Processes:
 		return &Exceeded{"processes", fmt.Sprintf("ran more than %d threads and processes at once", l.Processes)}
 	}
 	return nil
+}
+
+// Guard holds the process pid and its descendants to the memory and thread
+// limits of l, as a Run's watchdog does, for a process that runs outside
+// the sandbox (the compiler, which a submission can make allocate without
+// end). Past a limit it calls kill once. The function it returns stops the
+// watching and says which limit was passed, if any.
+func Guard(pid int, l Limits, kill func()) (stop func() *Exceeded) {
+	var (
+		mu       sync.Mutex
+		exceeded *Exceeded
+		done     = make(chan struct{})
+		finished = make(chan struct{})
+	)
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(pollEvery)
+		defer t.Stop()
+		for {
+			var u Usage
+			var ok bool
+			u.Memory, u.Threads, ok = treeUsage(pid)
+			e := over(l, u)
+			if !ok {
+				e = blind
+			}
+			if e != nil {
+				mu.Lock()
+				exceeded = e
+				mu.Unlock()
+				kill()
+				return
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() *Exceeded {
+		close(done)
+		<-finished
+		mu.Lock()
+		defer mu.Unlock()
+		return exceeded
+	}
 }
 
 // Stop stops the watchdog, measures the scratch folder a last time (a

@@ -46,14 +46,16 @@ func init() {
 	os.Exit(126)
 }
 
-// setLimits sets the limits that spec ("fsize,nofile,nproc") gives, and
-// no core dumps.
+// setLimits sets the limits that spec ("fsize,nofile") gives, and no core
+// dumps. Processes and threads are left to the watchdog: RLIMIT_NPROC
+// counts every process of the user on the machine, so a student's desktop
+// with a thousand threads would fail every test.
 func setLimits(spec string) error {
 	f := strings.Split(spec, ",")
-	if len(f) != 3 {
-		return fmt.Errorf("%s=%q: want fsize,nofile,nproc", helperEnv, spec)
+	if len(f) != 2 {
+		return fmt.Errorf("%s=%q: want fsize,nofile", helperEnv, spec)
 	}
-	for i, res := range []int{syscall.RLIMIT_FSIZE, syscall.RLIMIT_NOFILE, rlimitNproc} {
+	for i, res := range []int{syscall.RLIMIT_FSIZE, syscall.RLIMIT_NOFILE} {
 		n, err := strconv.ParseUint(f[i], 10, 64)
 		if err != nil {
 			return fmt.Errorf("%s=%q: %v", helperEnv, spec, err)
@@ -68,15 +70,12 @@ func setLimits(spec string) error {
 	return syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{})
 }
 
-// rlimitNproc is RLIMIT_NPROC, which package syscall does not name.
-const rlimitNproc = 6
-
 // helperCommand returns the command that runs argv under limits: this
 // program, run again as the helper.
 func helperCommand(argv []string, limits Limits) *exec.Cmd {
 	cmd := exec.Command("/proc/self/exe", argv...)
 	cmd.Args[0] = "labkit-sandbox"
-	cmd.Env = []string{fmt.Sprintf("%s=%d,%d,%d", helperEnv, limits.FileSize, limits.OpenFiles, limits.Processes)}
+	cmd.Env = []string{fmt.Sprintf("%s=%d,%d", helperEnv, limits.FileSize, limits.OpenFiles)}
 	// Its own process group, so that the grader can end all of it; and
 	// killed with the grader.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -131,8 +130,12 @@ func bwrapArgs(spec Spec, scratch string) []string {
 }
 
 // treeUsage returns the resident memory and the threads of the process pid
-// and all its descendants.
-func treeUsage(pid int) (memory int64, threads int) {
+// and all its descendants; ok is false if pid is running but cannot be
+// read (no /proc), so that the caller fails closed.
+func treeUsage(pid int) (memory int64, threads int, ok bool) {
+	if _, err := readStat(pid); err != nil && syscall.Kill(pid, 0) == nil {
+		return 0, 0, false
+	}
 	for _, p := range descendants(pid) {
 		st, err := readStat(p)
 		if err != nil {
@@ -141,7 +144,7 @@ func treeUsage(pid int) (memory int64, threads int) {
 		memory += st.rss
 		threads += st.threads
 	}
-	return memory, threads
+	return memory, threads, true
 }
 
 // findProgram returns the pid of the newest process under pid (pid itself
