@@ -1,7 +1,7 @@
 # The kit's commands. Run `make` (or `make help`) to list them.
 #
 # Variables:
-#   LAB=crawler        grade, check or stress only this lab (a comma list works too)
+#   LAB=crawler        grade, test, check or stress only this lab (a comma list works too)
 #   TAGS=solution      build tags for `make grade` (solution grades the reference)
 #   RUN=Serial         grade only the tests whose names match this regexp
 #   GRADEFLAGS=-v      more flags for the grader (go run ./grader -h lists them)
@@ -44,8 +44,11 @@ help: ## list the targets (the default)
 grade: ## grade the labs: each test in its own process, then "Score: X/Y"
 	$(GO) run ./grader $(LABFLAG) $(if $(TAGS),-tags $(TAGS)) $(if $(RUN),-run '$(RUN)') $(GRADEFLAGS)
 
-test: ## go test -race ./... on the student code (the stubs fail until written)
-	$(GO) test -race ./...
+test: ## go test -race on the student code, of LAB or of every package (the stubs fail until written)
+	@pkgs="./..."; \
+	if [ -n "$(LAB)" ]; then pkgs=$$($(GO) run ./grader -list-packages $(LABFLAG)) || exit 2; pkgs=$$(echo $$pkgs); fi; \
+	echo "$(GO) test -race $$pkgs"; \
+	$(GO) test -race $$pkgs
 
 test-solution: ## go test -race ./... on the reference solutions
 	$(GO) test -race -tags solution ./...

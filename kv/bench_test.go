@@ -14,7 +14,8 @@ import (
 // that does no work, in the same run, so the difference is the cost of the
 // KV's logic and its lock.
 //
-//	go test -run '^$' -bench . -tags solution ./kv/
+//	go test -run '^$' -bench . ./kv/                 your code
+//	go test -run '^$' -bench . -tags solution ./kv/   the reference (course staff)
 
 // Echo is the plain net/rpc service the KV is compared with.
 type Echo struct{}

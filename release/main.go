@@ -16,7 +16,9 @@
 // docs/instructor*, release/); it drops //go:build !solution from the stubs,
 // and carries a labs/manifest.sha256 computed for it. The command then proves
 // the tree: go build ./... and go vet ./... pass in it, grading it earns 0
-// points, and nothing in it names a reference, a mutant or a hidden test.
+// points, every go and make command its documents give builds there (a go
+// test command is compiled with its flags, running no test), and nothing in
+// it names a reference, a mutant or a hidden test.
 //
 // -branch NAME commits that tree on the branch NAME of the repository (a new
 // commit on top if the branch exists) through git plumbing and a temporary

@@ -13,7 +13,8 @@ import (
 // a plain net/rpc key/value service without them, the lecture's KV, over the
 // same reliable loopback connections and in the same run:
 //
-//	go test -run '^$' -bench . -tags solution ./rpcfail/
+//	go test -run '^$' -bench . ./rpcfail/                 your code
+//	go test -run '^$' -bench . -tags solution ./rpcfail/   the reference (course staff)
 
 // plainKV is the lecture's key/value service: a map under a mutex.
 type plainKV struct {
