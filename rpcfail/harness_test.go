@@ -209,7 +209,9 @@ func (w *world) checkTokens(tokens map[string][]string) {
 			if n == 1 {
 				continue
 			}
-			events := w.net.Describe(w.net.Events(func(e faultnet.Event) bool { return strings.Contains(e.Args, tok) }))
+			events := w.net.Describe(w.net.Events(func(e faultnet.Event) bool {
+				return e.Method == "KV.Append" && strings.Contains(e.Args, tok)
+			}))
 			what, cause := "missing from", "the server answered a request from its duplicate table that it "+
 				"had never executed: is the table keyed by client ID and sequence number together? does each "+
 				"Clerk have an ID of its own?"

@@ -565,11 +565,13 @@ func TestDescribe(t *testing.T) {
 	d := n.Describe(n.Events(nil))
 	t.Logf("Describe:\n%s", d)
 	lines := strings.Split(d, "\n")
-	require.Len(t, lines, 8, "one line for each event")
-	for _, l := range lines {
-		assert.Regexp(t, `^  \+\d+\.\dms client 3 call [12] Counter\.Add \{Client:3 Seq:1 N:5\}: [a-z :]+$`, l)
+	require.Len(t, lines, 9, "a line that says what the numbers are, then one for each event")
+	assert.Contains(t, lines[0], "call N is the client's Nth End.Call", "the legend says what a call number is")
+	assert.Contains(t, lines[0], "Seq is the Clerk's number", "and what Seq is, since the two differ after a retry")
+	for _, l := range lines[1:] {
+		assert.Regexp(t, `^  \+\d+\.\dms client 3 call [12]: Counter\.Add \{Client:3 Seq:1 N:5\}: [a-z :]+$`, l)
 	}
-	assert.True(t, strings.HasSuffix(lines[1], "call 1 Counter.Add {Client:3 Seq:1 N:5}: request dropped"), lines[1])
+	assert.True(t, strings.HasSuffix(lines[2], "call 1: Counter.Add {Client:3 Seq:1 N:5}: request dropped"), lines[2])
 	assert.Equal(t, "  (no events)", n.Describe(nil))
 
 	long := faultnet.New(1, faultnet.Config{})

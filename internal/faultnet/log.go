@@ -130,19 +130,20 @@ func (n *Network) Events(filter func(Event) bool) []Event {
 	return out
 }
 
-// Describe formats events one a line, for a failure message:
+// Describe formats events one a line, for a failure message, under a line
+// that says what the numbers are:
 //
-//	+12.3ms client 3 call 17 KV.Append {Key:k Value:x ClientID:7 Seq:17}: request dropped
+//	  (ms since the network started; call N is the client's Nth End.Call, a retry a call of its own; Seq is the Clerk's number for the request)
+//	  +12.3ms client 3 call 17: KV.Append {Key:k Value:x ClientID:7 Seq:15}: request dropped
 func (n *Network) Describe(events []Event) string {
 	if len(events) == 0 {
 		return "  (no events)"
 	}
 	var b strings.Builder
-	for i, e := range events {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		fmt.Fprintf(&b, "  %+.1fms client %d call %d %s %s: %s",
+	b.WriteString("  (ms since the network started; call N is the client's Nth End.Call, a retry a call of its own; " +
+		"Seq is the Clerk's number for the request)")
+	for _, e := range events {
+		fmt.Fprintf(&b, "\n  %+.1fms client %d call %d: %s %s: %s",
 			float64(e.At)/float64(time.Millisecond), e.Client, e.Call, e.Method, e.Args, e.What)
 	}
 	return b.String()

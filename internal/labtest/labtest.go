@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -174,7 +175,7 @@ func Goroutines(dir string, max int) string {
 		}
 		total++
 		if len(kept) < max {
-			kept = append(kept, g)
+			kept = append(kept, foldLibrary(g, abs))
 		}
 	}
 	if total == 0 {
@@ -185,6 +186,57 @@ func Goroutines(dir string, max int) string {
 		out += fmt.Sprintf("\n\n... and %d more goroutines in the same package", total-len(kept))
 	}
 	return out
+}
+
+// foldLibrary rewrites one goroutine of a dump so that a student sees their
+// own code first: the header, the frames in the package's non-test files of
+// dir, one line that counts the frames of other code (the runtime, net/rpc,
+// encoding/gob ...) and names their packages, then where the goroutine was
+// created.
+func foldLibrary(g, dir string) string {
+	lines := strings.Split(g, "\n")
+	var own, created []string
+	folded := 0
+	var pkgs []string
+	for i := 1; i < len(lines); i++ {
+		fn := lines[i]
+		file := ""
+		if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t") {
+			file = lines[i+1]
+			i++
+		}
+		switch {
+		case strings.HasPrefix(fn, "created by "):
+			created = append(created, fn, file)
+		case inLabCode(fn+"\n"+file, dir):
+			own = append(own, fn, file)
+		default:
+			folded++
+			if p := funcPackage(fn); p != "" && !slices.Contains(pkgs, p) {
+				pkgs = append(pkgs, p)
+			}
+		}
+	}
+	out := append([]string{lines[0]}, own...)
+	if folded > 0 {
+		out = append(out, fmt.Sprintf("\t... %d frames in %s", folded, strings.Join(pkgs, ", ")))
+	}
+	out = append(out, created...)
+	return strings.Join(slices.DeleteFunc(out, func(l string) bool { return l == "" }), "\n")
+}
+
+// funcPackage returns the package of a function line of a dump:
+// "net/rpc.(*Client).Call(...)" is net/rpc.
+func funcPackage(fn string) string {
+	slash := strings.LastIndexByte(fn, '/')
+	if i := strings.IndexByte(fn[slash+1:], '('); i >= 0 {
+		fn = fn[:slash+1+i]
+	}
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return ""
+	}
+	return fn[:slash+1+dot]
 }
 
 // inLabCode reports whether goroutine dump g has a frame in a non-test file

@@ -65,6 +65,20 @@ func TestGoroutinesFindsLabCode(t *testing.T) {
 	assert.Equal(t, 1, headers, "only the goroutine in non-test code is shown, not the test's own:\n%s", dump)
 }
 
+func TestFoldLibrary(t *testing.T) {
+	g := "goroutine 7 [select]:\n" +
+		"internal/poll.runtime_pollWait(0x7f)\n\t/go/src/runtime/netpoll.go:351 +0x85\n" +
+		"net/rpc.(*Client).Call(0xc0, {0x7, 0x6}, ...)\n\t/go/src/net/rpc/client.go:321 +0xb5\n" +
+		"golabs/kv.(*Clerk).Get(0xc0, {0x1, 0x1})\n\t/work/kv/client.go:23 +0x9a\n" +
+		"golabs/kv.TestX.func1()\n\t/work/kv/kv_test.go:40 +0x2\n" +
+		"created by golabs/kv.TestX in goroutine 6\n\t/work/kv/kv_test.go:38 +0x1"
+	want := "goroutine 7 [select]:\n" +
+		"golabs/kv.(*Clerk).Get(0xc0, {0x1, 0x1})\n\t/work/kv/client.go:23 +0x9a\n" +
+		"\t... 3 frames in internal/poll, net/rpc, golabs/kv\n" +
+		"created by golabs/kv.TestX in goroutine 6\n\t/work/kv/kv_test.go:38 +0x1"
+	assert.Equal(t, want, foldLibrary(g, "/work/kv"), "the student's frames first, the rest folded to a line")
+}
+
 func TestNoLeaksPassesWhenNothingLeaks(t *testing.T) {
 	NoLeaks(t, "nothing", "no advice needed")
 	done := make(chan struct{})
