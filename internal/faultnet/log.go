@@ -133,8 +133,8 @@ func (n *Network) Events(filter func(Event) bool) []Event {
 // Describe formats events one a line, for a failure message, under a line
 // that says what the numbers are:
 //
-//	  (ms since the network started; call N is the client's Nth End.Call, a retry a call of its own; Seq is the Clerk's number for the request)
-//	  +12.3ms client 3 call 17: KV.Append {Key:k Value:x ClientID:7 Seq:15}: request dropped
+//	(ms since the network started; call N is the client's Nth End.Call, a retry a call of its own; Seq is the Clerk's number for the request)
+//	+12.3ms client 3 call 17: KV.Append {Key:k Value:x ClientID:7 Seq:15}: request dropped
 func (n *Network) Describe(events []Event) string {
 	if len(events) == 0 {
 		return "  (no events)"
