@@ -223,8 +223,8 @@ func (w *world) checkTokens(tokens map[string][]string) {
 			}
 			w.t.Fatalf("token %s, appended to %q by one Append, is %s the final value.\n"+
 				"Expected: every Append takes effect exactly once, however many copies of its request arrive.\n"+
-				"Likely cause: %s (docs/rpcfail.md)\n\nWhat the network did with that Append:\n%s",
-				tok, key, what, cause, events)
+				"Likely cause: %s (docs/rpcfail.md)\n\nWhat the network did with that Append:\n%s%s",
+				tok, key, what, cause, events, w.timeline())
 		}
 	}
 }
@@ -295,4 +295,15 @@ func (m *memory) size(path string) (int64, bool) {
 	defer m.mu.Unlock()
 	b, ok := m.saved[path]
 	return int64(len(b)), ok
+}
+
+// timeline draws every call on the network on an HTML page, for a failure
+// message: it returns the line that points at the page, or "" if the page
+// could not be written.
+func (w *world) timeline() string {
+	path, err := faultnet.WriteTimeline(w.t.Name(), w.net.Events(nil))
+	if err != nil {
+		return ""
+	}
+	return "\n\nEvery call on the network, drawn on a timeline (open it in a browser): " + path
 }

@@ -217,7 +217,7 @@ func TestRetryAcrossRestart(t *testing.T) {
 		t.Fatalf("after an Append(\"k\", \"once\") whose reply was lost, a crash, a restart and a retry, "+
 			"k = %q.\nExpected: \"once\": the restarted server finds the request in its saved duplicate table "+
 			"and answers the retry without executing it again.\nLikely cause: the duplicate table is not part "+
-			"of the saved state, or the state is saved after the reply (docs/rpcfail.md, part C).\n\n%s", v, events)
+			"of the saved state, or the state is saved after the reply (docs/rpcfail.md, part C).\n\n%s%s", v, events, w.timeline())
 	}
 }
 

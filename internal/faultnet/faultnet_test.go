@@ -2,6 +2,8 @@ package faultnet_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -605,4 +607,26 @@ func TestLateCopyOfZeroArgs(t *testing.T) {
 	closeWithin(t, n, patience)
 	assert.Len(t, srv.counter.seqs(0), 4, "two calls and their late copies.\nEvents:\n%s", n.Describe(n.Events(nil)))
 	assert.EqualValues(t, 2, n.Stats().Late, "Stats.Late")
+}
+
+func TestWriteTimeline(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	events := []faultnet.Event{
+		{At: 0, Client: 1, Call: 1, Method: "KV.Append", Args: "{Key:k Value:<1.0> Seq:1}", What: "sent"},
+		{At: time.Millisecond, Client: 1, Call: 1, Method: "KV.Append", Args: "{Key:k Value:<1.0> Seq:1}", What: "delivered"},
+		{At: time.Millisecond, Client: 1, Call: 1, Method: "KV.Append", Args: "{Key:k Value:<1.0> Seq:1}", What: "reply dropped"},
+		{At: 2 * time.Millisecond, Client: 1, Call: 2, Method: "KV.Append", Args: "{Key:k Value:<1.0> Seq:1}", What: "sent"},
+		{At: 3 * time.Millisecond, Client: 1, Call: 2, Method: "KV.Append", Args: "{Key:k Value:<1.0> Seq:1}", What: "reply"},
+		{At: 3 * time.Millisecond, Client: 2, Call: 1, Method: "KV.Get", Args: "{Key:k Seq:1}", What: "sent"},
+	}
+	path, err := faultnet.WriteTimeline("TestLostReplies/sub", events)
+	require.NoError(t, err)
+	assert.Equal(t, os.TempDir(), filepath.Dir(path), "the page goes under os.TempDir()")
+	assert.Contains(t, filepath.Base(path), "TestLostReplies_sub", "the page is named after the test")
+	page, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, want := range []string{"client 1", "client 2", "rect class=lost", "rect class=reply", "rect class=open",
+		"client 1 call 2: KV.Append {Key:k Value:&lt;1.0&gt; Seq:1}", "+1.0ms reply dropped"} {
+		assert.Contains(t, string(page), want)
+	}
 }
