@@ -41,6 +41,11 @@ func within(t testing.TB, d time.Duration, what, cause string, f func()) bool {
 type watchedListener struct {
 	net.Listener
 	closed atomic.Bool
+	// linger, if set, is how long a connection's Read takes to return
+	// after the connection was closed: the server's goroutine for it ends
+	// that much after Close closed it, so a Close that does not wait for
+	// its goroutines returns while they still run, every time.
+	linger time.Duration
 
 	mu    sync.Mutex
 	conns []*watchedConn
@@ -49,6 +54,15 @@ type watchedListener struct {
 type watchedConn struct {
 	net.Conn
 	closed atomic.Bool
+	linger time.Duration
+}
+
+func (c *watchedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil && c.closed.Load() && c.linger > 0 {
+		time.Sleep(c.linger)
+	}
+	return n, err
 }
 
 func (c *watchedConn) Close() error {
@@ -71,7 +85,7 @@ func (l *watchedListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	wc := &watchedConn{Conn: c}
+	wc := &watchedConn{Conn: c, linger: l.linger}
 	l.mu.Lock()
 	l.conns = append(l.conns, wc)
 	l.mu.Unlock()
@@ -224,9 +238,17 @@ func appendTo(t testing.TB, c *rpc.Client, key, value string) AppendReply {
 type scriptKV struct {
 	mu   sync.Mutex
 	puts []string
+
+	stuck   chan struct{} // a Get of a key "stuck..." waits until it is closed
+	waiting atomic.Int32  // Gets waiting on stuck
 }
 
 func (s *scriptKV) Get(args *GetArgs, reply *GetReply) error {
+	if strings.HasPrefix(args.Key, "stuck") {
+		s.waiting.Add(1)
+		<-s.stuck
+		return errors.New("the server was stopped")
+	}
 	if strings.HasPrefix(args.Key, "missing") {
 		reply.Err = ErrNoKey
 		return nil
@@ -259,7 +281,7 @@ type scriptServer struct {
 // startScript starts a scripted server, stopped at the end of the test.
 func startScript(t testing.TB) *scriptServer {
 	t.Helper()
-	s := &scriptServer{kv: &scriptKV{}, l: listen(t)}
+	s := &scriptServer{kv: &scriptKV{stuck: make(chan struct{})}, l: listen(t)}
 	rs := rpc.NewServer()
 	if err := rs.RegisterName("KV", s.kv); err != nil {
 		t.Fatal(err)
@@ -283,6 +305,7 @@ func (s *scriptServer) addr() string { return s.l.Addr().String() }
 // goroutines.
 func (s *scriptServer) stop() {
 	s.once.Do(func() {
+		close(s.kv.stuck)
 		s.l.Close()
 		s.l.mu.Lock()
 		for _, c := range s.l.conns {

@@ -270,6 +270,7 @@ func TestServerClose(t *testing.T) {
 	labtest.NoLeaks(t, "Server.Close", "Close must close the listener and every live connection, then wait "+
 		"(sync.WaitGroup) for the accept loop and every connection's goroutine.")
 	l := listen(t)
+	l.linger = time.Second
 	var s *Server
 	if !try(t, "Serve", func() { s = Serve(l) }) {
 		return
@@ -292,6 +293,20 @@ func TestServerClose(t *testing.T) {
 	if !within(t, patience, "Server.Close", "Close waits for a goroutine that never ends: close every live "+
 		"connection (each ServeConn returns when its connection closes) before you Wait.", func() { s.Close() }) {
 		return
+	}
+	// A goroutine that has just called wg.Done may take a moment to end:
+	// allow that moment, far shorter than the time the listener makes each
+	// connection's goroutine take to end after its connection is closed.
+	g := labtest.Goroutines(".", 5)
+	for deadline := time.Now().Add(250 * time.Millisecond); g != "" && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+		g = labtest.Goroutines(".", 5)
+	}
+	if g != "" {
+		t.Errorf("when Server.Close returned, goroutines the server started were still running:\n\n%s\n\n"+
+			"Expected: Close returns only after every goroutine the server started has ended.\nLikely cause: "+
+			"Close does not wait for them; count the accept loop and each connection's goroutine in a "+
+			"sync.WaitGroup and Wait after closing the listener and the connections (docs/kv.md, part B).", g)
 	}
 	if !l.closed.Load() {
 		t.Errorf("after Close, the listener given to Serve is still open.\nExpected: Close closes it, so no new " +
@@ -325,6 +340,50 @@ func TestServerClose(t *testing.T) {
 // TestServerRobust sends the server garbage, a client that says nothing and
 // a client that hangs up in the middle of a request, and checks that it goes
 // on serving a well-behaved client, and still closes cleanly.
+// TestServerCloseWhileDialing closes servers while clients keep connecting:
+// a connection accepted just as Close runs must be closed too, or Close
+// waits forever for its ServeConn.
+func TestServerCloseWhileDialing(t *testing.T) {
+	labtest.NoLeaks(t, "Server.Close", "Close must close every connection, also one accepted while it runs.")
+	for round := range 20 {
+		l := listen(t)
+		var s *Server
+		if !try(t, "Serve", func() { s = Serve(l) }) {
+			return
+		}
+		stop := make(chan struct{})
+		var dialers sync.WaitGroup
+		for range 4 {
+			dialers.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					// Connect and stay connected, as a client that is slow to
+					// send its first request: only Close can end its ServeConn.
+					c, err := net.Dial("tcp", l.Addr().String())
+					if err != nil {
+						return
+					}
+					t.Cleanup(func() { c.Close() })
+				}
+			})
+		}
+		time.Sleep(time.Millisecond)
+		ok := within(t, patience, fmt.Sprintf("Server.Close while clients connect (round %d of 20)", round+1),
+			"a connection accepted while Close runs is never closed, so its ServeConn never returns: after "+
+				"Accept, check under the lock whether the server is closed, and close the connection if it is.",
+			func() { s.Close() })
+		close(stop)
+		dialers.Wait()
+		if !ok {
+			return
+		}
+	}
+}
+
 func TestServerRobust(t *testing.T) {
 	labtest.NoLeaks(t, "the server", "Close must close every live connection, the silent ones too, and wait "+
 		"for their goroutines.")
@@ -536,6 +595,32 @@ func TestClerkClose(t *testing.T) {
 		func() { _, err = ck.Get("k") })
 	if err == nil {
 		t.Fatalf("Clerk.Get after Close returned no error; want an error such as rpc.ErrShutdown")
+	}
+
+	// A call the server never answers must not keep Close from closing.
+	stuck := makeClerk(t, srv.addr())
+	stuckErr := make(chan error, 1)
+	go func() {
+		_, err := stuck.Get("stuck")
+		stuckErr <- err
+	}()
+	for deadline := time.Now().Add(patience); srv.kv.waiting.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if !within(t, patience, "Clerk.Close while one of its calls waits for a reply that never comes",
+		"Close must not wait for the calls in flight: a Clerk that holds a lock across a call, and takes it "+
+			"in Close too, waits for that reply forever. Close the rpc.Client: the calls in flight then fail.",
+		func() { stuck.Close() }) {
+		return
+	}
+	select {
+	case err := <-stuckErr:
+		if err == nil {
+			t.Errorf("a Get in flight when its Clerk was closed returned no error; want an error such as rpc.ErrShutdown")
+		}
+	case <-time.After(patience):
+		t.Errorf("a Get in flight when its Clerk was closed had not returned %v later.\nExpected: Close makes "+
+			"the calls in flight fail at once (docs/kv.md, part C).", patience)
 	}
 }
 

@@ -218,8 +218,11 @@ func foldLibrary(g, dir string) string {
 		}
 	}
 	out := append([]string{lines[0]}, own...)
-	if folded > 0 {
+	switch {
+	case folded > 0 && len(pkgs) > 0:
 		out = append(out, fmt.Sprintf("\t... %d frames in %s", folded, strings.Join(pkgs, ", ")))
+	case folded > 0:
+		out = append(out, fmt.Sprintf("\t... %d more frames", folded))
 	}
 	out = append(out, created...)
 	return strings.Join(slices.DeleteFunc(out, func(l string) bool { return l == "" }), "\n")
