@@ -9,8 +9,10 @@ package rpcfail
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -113,6 +115,119 @@ func TestCutAndHeal(t *testing.T) {
 	}
 }
 
+// TestSharedClerk shares one Clerk among goroutines, on a reliable network
+// and on one that loses replies: the Clerk must keep one request
+// outstanding at a time (a lock held for the whole request), or a request
+// the server saw later makes it take an earlier one for a stray copy.
+func TestSharedClerk(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  faultnet.Config
+	}{{"reliable", faultnet.Config{}}, {"lost_replies", faultnet.Config{DropReply: 0.3}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, tc.cfg, inMemory)
+			ck := w.clerk(0)
+			const goroutines, appends = 6, 15
+			tokens := make(map[string][]string)
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for g := range goroutines {
+				r := &recorded{ck, w, g}
+				wg.Go(func() {
+					for i := range appends {
+						key, token := []string{"a", "b"}[i%2], fmt.Sprintf("<%d.%d>", g, i)
+						r.append(key, token)
+						mu.Lock()
+						tokens[key] = append(tokens[key], token)
+						mu.Unlock()
+					}
+				})
+			}
+			done := make(chan struct{})
+			go func() { wg.Wait(); close(done) }()
+			if !labtest.Within(t, patience, ".", fmt.Sprintf("%d goroutines sharing one Clerk", goroutines),
+				"a Clerk whose calls wait for each other forever: is its lock released when a request ends?",
+				func() { <-done }) {
+				return
+			}
+			w.checkTokens(tokens)
+			kvcheck.Check(t, w.rec, 10*time.Second)
+		})
+	}
+}
+
+// TestClientIDs makes Clerks in this process and in two others: every
+// Clerk's ID must differ, as clients on different machines do. A counter
+// gives the first Clerk of every process the same ID.
+func TestClientIDs(t *testing.T) {
+	if os.Getenv(idChildEnv) != "" {
+		fmt.Printf("clerk id %d\n", clerkID(t))
+		return
+	}
+	ids := map[int64]string{}
+	add := func(id int64, where string) {
+		if other, ok := ids[id]; ok {
+			t.Fatalf("the Clerk %s has the ID %d, as the Clerk %s has.\nExpected: every Clerk a unique ID, "+
+				"also across processes (clients run on different machines).\nLikely cause: IDs from a counter, "+
+				"or from a random source seeded the same way in every process; draw 63 random bits from "+
+				"crypto/rand (docs/rpcfail.md, part A).", where, id, other)
+		}
+		ids[id] = where
+	}
+	add(clerkID(t), "made first in this process")
+	add(clerkID(t), "made second in this process")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skipf("cannot run a second process: %v", err)
+	}
+	for i := range 2 {
+		cmd := exec.Command(exe, "-test.run=^TestClientIDs$", "-test.count=1")
+		cmd.Env = append(os.Environ(), idChildEnv+"=1", "GORACE=atexit_sleep_ms=0")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("running the test in another process: %v\n%s", err, out)
+		}
+		var id int64
+		if _, err := fmt.Sscanf(firstWithPrefix(string(out), "clerk id "), "clerk id %d", &id); err != nil {
+			t.Fatalf("the other process printed no Clerk ID:\n%s", out)
+		}
+		add(id, fmt.Sprintf("made first in another process (%d)", i+1))
+	}
+}
+
+// idChildEnv tells the test binary it runs as TestClientIDs's other process.
+const idChildEnv = "LAB_RPCFAIL_ID_CHILD"
+
+// clerkID returns the ID a new Clerk puts in its requests.
+func clerkID(t *testing.T) int64 {
+	var id int64
+	end := endFunc(func(method string, args, reply any) bool {
+		if a, ok := args.(*GetArgs); ok {
+			id = a.ClientID
+			reply.(*GetReply).Err = ErrNoKey
+		}
+		return true
+	})
+	var ck *Clerk
+	labtest.Try(t, "MakeClerk", func() { ck = MakeClerk(end) })
+	labtest.Try(t, "Clerk.Get", func() { ck.Get("k") })
+	return id
+}
+
+// endFunc is an Endpoint made of a function.
+type endFunc func(method string, args, reply any) bool
+
+func (f endFunc) Call(method string, args, reply any) bool { return f(method, args, reply) }
+
+func firstWithPrefix(s, prefix string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
+
 // --- B. A table that grows with clients, not with requests ---------------------------
 
 // sizeAfter returns the size of the state file after clients clients each
@@ -167,6 +282,43 @@ func TestGetRepliesNotKept(t *testing.T) {
 		t.Errorf("20 clients ending with a Get of a 10 KB value grew the saved state by %d bytes.\nExpected: next "+
 			"to nothing: a Get changes nothing, so a retried Get may run again, and its reply need not be kept.\n"+
 			"Likely cause: Get replies stored in the duplicate table (docs/rpcfail.md, part B).", withGets-base)
+	}
+}
+
+// TestSilentClient has one client's Append executed and its reply lost, then
+// cuts the client off while 300 other clients come and go, each with a
+// request of its own, and heals it: its retry must still be recognised. The
+// table's bound is one entry per client, not a number of entries that
+// forgets the oldest client.
+func TestSilentClient(t *testing.T) {
+	w := newWorld(t, faultnet.Config{DropReply: 1}, inMemory)
+	silent := w.clerk(0)
+	appended := make(chan string, 1)
+	go func() {
+		var old string
+		labtest.Try(t, "Clerk.Append", func() { old = silent.Append("k", "once") })
+		appended <- old
+	}()
+	// Wait until the server has executed the Append at least once.
+	for deadline := time.Now().Add(patience); w.net.Stats().Delivered == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	w.net.Cut(0)
+	w.net.SetConfig(faultnet.Config{})
+	for c := 1; c <= 300; c++ {
+		w.clerk(c).Put(fmt.Sprint("p", c), "x")
+	}
+	w.net.Heal(0)
+	select {
+	case <-appended:
+	case <-time.After(patience):
+		t.Fatalf("the silent client's Append did not return within %v of its network being healed", patience)
+	}
+	if v, _ := w.clerk(301).Get("k"); v != "once" {
+		t.Fatalf("after an Append(\"k\", \"once\") whose reply was lost, 300 other clients, and a retry, k = %q.\n"+
+			"Expected: \"once\": the server still has the silent client's entry and answers the retry from it.\n"+
+			"Likely cause: a table that keeps only so many clients and forgot the oldest; keep one entry per "+
+			"client, for as long as the client may retry (docs/rpcfail.md, part B).%s", v, w.timeline())
 	}
 }
 
