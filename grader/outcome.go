@@ -45,6 +45,7 @@ type event struct {
 // output. It watches the whole stream, not only the part it keeps.
 type observer struct {
 	name string   // the graded test
+	dir  string   // the package's directory: frames there are the student's
 	out  *capture // all output, head and tail
 
 	passed, failed, skipped bool
@@ -102,7 +103,7 @@ func (o *observer) scan(line string) {
 	case strings.Contains(line, "WARNING: DATA RACE"):
 		if o.race == nil {
 			o.race = []string{line}
-			o.raceLines = 6
+			o.raceLines = 60
 		}
 	case strings.Contains(line, "unexpected call to os.Exit(0) during test"):
 		o.exit0 = true
@@ -143,7 +144,7 @@ func (o *observer) verdict(exit int, killed bool, limit time.Duration) (outcome,
 	case o.hook != nil && o.selectionWrong() != "":
 		return refused, "refused: the tests that ran are not the ones the grader chose: " + o.selectionWrong()
 	case o.race != nil:
-		return race, raceReason(o.race)
+		return race, raceReason(o.race, o.dir)
 	case o.passed && !o.failed && exit == 0 && o.hook != nil && o.hook.Exit == 0:
 		if _, ok := o.hook.Only(o.name); ok {
 			return pass, ""
@@ -223,28 +224,47 @@ func (f *reasonFinder) reason() string {
 // raceFrame matches the location line of a race report's stack frame.
 var raceFrame = regexp.MustCompile(`^\s+(\S+\.go):(\d+)`)
 
-// raceReason summarises a race report: the first access and where it was.
-func raceReason(report []string) string {
-	var access, fn, loc string
+// raceReason summarises a race report: the first access, and where it was:
+// the first frame of that access in a file of dir that is not a test (the
+// student's code), else the access's first frame. A race on a map is
+// reported inside the runtime (runtime.mapassign ...); the student's line
+// is further down.
+func raceReason(report []string, dir string) string {
+	var access string
+	var frames [][2]string // function, location
 	for i, l := range report {
 		t := strings.TrimSpace(l)
-		if access == "" && (strings.HasPrefix(t, "Read at") || strings.HasPrefix(t, "Write at") ||
-			strings.HasPrefix(t, "Previous read at") || strings.HasPrefix(t, "Previous write at")) {
-			access = strings.ToLower(t[:strings.Index(t, " at")])
-			if i+2 < len(report) {
-				fn = strings.TrimSpace(report[i+1])
-				if m := raceFrame.FindStringSubmatch(report[i+2]); m != nil {
-					loc = path.Base(m[1]) + ":" + m[2]
-				}
+		if access == "" {
+			if strings.HasPrefix(t, "Read at") || strings.HasPrefix(t, "Write at") ||
+				strings.HasPrefix(t, "Previous read at") || strings.HasPrefix(t, "Previous write at") {
+				access = strings.ToLower(t[:strings.Index(t, " at")])
 			}
+			continue
+		}
+		if t == "" || strings.HasPrefix(t, "Previous ") || strings.HasPrefix(t, "Goroutine ") {
+			break
+		}
+		if m := raceFrame.FindStringSubmatch(l); m != nil && i > 0 {
+			frames = append(frames, [2]string{strings.TrimSpace(report[i-1]), m[1] + ":" + m[2]})
 		}
 	}
-	if access == "" || loc == "" {
+	if access == "" || len(frames) == 0 {
 		return "data race: see the race detector's report"
 	}
+	pick := frames[0]
+	for _, f := range frames {
+		file := f[1][:strings.LastIndex(f[1], ":")]
+		if dir != "" && strings.HasPrefix(file, dir+"/") && !strings.HasSuffix(file, "_test.go") &&
+			!strings.Contains(file[len(dir)+1:], "/") {
+			pick = f
+			break
+		}
+	}
+	fn := pick[0]
 	if i := strings.LastIndex(fn, "/"); i >= 0 {
 		fn = fn[i+1:]
 	}
+	loc := path.Base(pick[1])
 	return fmt.Sprintf("data race: %s at %s in %s", access, loc, fn)
 }
 

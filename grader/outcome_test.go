@@ -98,10 +98,32 @@ func TestRaceReason(t *testing.T) {
 		"  golabs/crawler.(*fetchState).testAndSet()",
 		"      /work/main/crawler/mutex.go:20 +0x44",
 	}
-	if got, want := raceReason(report), "data race: write at mutex.go:20 in crawler.(*fetchState).testAndSet()"; got != want {
+	if got, want := raceReason(report, "/work/main/crawler"), "data race: write at mutex.go:20 in crawler.(*fetchState).testAndSet()"; got != want {
 		t.Errorf("raceReason = %q, want %q", got, want)
 	}
-	if got := raceReason([]string{"WARNING: DATA RACE"}); got != "data race: see the race detector's report" {
+	// A race on a map is reported inside the runtime: the student's line is
+	// the first frame in their package, further down.
+	mapRace := []string{
+		"WARNING: DATA RACE",
+		"Write at 0x00c000012345 by goroutine 8:",
+		"  runtime.mapassign_faststr()",
+		"      /usr/local/go/src/internal/runtime/maps/runtime_faststr.go:263 +0x0",
+		"  golabs/kv.(*KV).Put()",
+		"      /work/main/kv/kv.go:41 +0x1b",
+		"  golabs/kv.TestKVConcurrentHandlers.func1()",
+		"      /work/main/kv/kv_test.go:140 +0x2",
+		"",
+		"Previous read at 0x00c000012345 by goroutine 9:",
+		"  golabs/kv.(*KV).Get()",
+		"      /work/main/kv/kv.go:30 +0x1b",
+	}
+	if got, want := raceReason(mapRace, "/work/main/kv"), "data race: write at kv.go:41 in kv.(*KV).Put()"; got != want {
+		t.Errorf("raceReason of a map race = %q, want %q: the student's frame, not the runtime's", got, want)
+	}
+	if got, want := raceReason(mapRace, ""), "data race: write at runtime_faststr.go:263 in runtime.mapassign_faststr()"; got != want {
+		t.Errorf("raceReason without a package folder = %q, want %q", got, want)
+	}
+	if got := raceReason([]string{"WARNING: DATA RACE"}, ""); got != "data race: see the race detector's report" {
 		t.Errorf("raceReason of a cut report = %q", got)
 	}
 }

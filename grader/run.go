@@ -139,6 +139,7 @@ func (r *runner) runProcess(ctx context.Context, bin *binary, t catalog.Test, re
 	defer hook.close()
 
 	obs := newObserver(t.Name)
+	obs.dir = bin.dir
 	decoded := make(chan error, 1)
 	go func() { decoded <- decode(events, obs) }()
 

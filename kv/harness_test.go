@@ -24,7 +24,17 @@ import (
 // patience bounds how long a test waits for something a correct solution
 // does in microseconds: a reply, a Close, an error from a dead connection.
 // The margin is for a loaded machine.
-const patience = 10 * time.Second
+const patience = 5 * time.Second
+
+// closePatience bounds a Server.Close: a correct one takes milliseconds (a
+// second in TestServerClose, whose connections take that long to end), so a
+// Close that hangs fails its test in seconds, not in minutes over a suite.
+const closePatience = 4 * time.Second
+
+// closeAdvice is what a Close that does not return is told.
+const closeAdvice = "Close waits for something that never happens. Does it close every live connection, so that " +
+	"each ServeConn returns? Does the accept loop stop once the listener is closed (Accept then fails: return, " +
+	"do not retry)? Does Close release its lock before it waits, so that the goroutines it waits for can take it?"
 
 // try and within are the shared helpers of package labtest, for this package.
 func try(t testing.TB, what string, f func()) bool { t.Helper(); return labtest.Try(t, what, f) }
@@ -129,9 +139,7 @@ func serve(t testing.TB) (*Server, *watchedListener) {
 		return nil, nil
 	}
 	t.Cleanup(func() {
-		within(t, patience, "Server.Close (at the end of the test)",
-			"Close waits for a goroutine that never ends: does it close every live connection, so that each ServeConn returns?",
-			func() { s.Close() })
+		within(t, closePatience, "Server.Close (at the end of the test)", closeAdvice, func() { s.Close() })
 	})
 	return s, l
 }

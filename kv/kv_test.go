@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/rpc"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +32,21 @@ func newKV(t *testing.T) *KV {
 	try(t, "NewKV", func() { kv = NewKV() })
 	if kv == nil {
 		t.Fatal("NewKV returned nil")
+	}
+	// A handler with a value receiver, func (kv KV) Append(...), works on
+	// a copy of the KV: its mutex too, so the lock guards nothing.
+	var copied []string
+	for _, m := range []string{"Get", "Put", "Append"} {
+		if _, ok := reflect.TypeFor[KV]().MethodByName(m); ok {
+			copied = append(copied, m)
+		}
+	}
+	if len(copied) > 0 {
+		has := map[bool]string{true: "has a value receiver", false: "have value receivers"}[len(copied) == 1]
+		t.Fatalf("KV.%s %s (func (kv KV) ...).\nExpected: pointer receivers, func (kv *KV) ....\n"+
+			"Likely cause: with a value receiver each call works on a copy of the KV, and of its mutex, so every "+
+			"call locks a lock of its own and the lock guards nothing (go vet reports it: \"passes lock by value\"). "+
+			"(docs/kv.md, part A)", strings.Join(copied, ", KV."), has)
 	}
 	return kv
 }
@@ -290,8 +306,7 @@ func TestServerClose(t *testing.T) {
 	}()
 	time.Sleep(10 * time.Millisecond) // let the busy client get going
 
-	if !within(t, patience, "Server.Close", "Close waits for a goroutine that never ends: close every live "+
-		"connection (each ServeConn returns when its connection closes) before you Wait.", func() { s.Close() }) {
+	if !within(t, closePatience, "Server.Close", closeAdvice, func() { s.Close() }) {
 		return
 	}
 	// A goroutine that has just called wg.Done may take a moment to end:
@@ -372,7 +387,7 @@ func TestServerCloseWhileDialing(t *testing.T) {
 			})
 		}
 		time.Sleep(time.Millisecond)
-		ok := within(t, patience, fmt.Sprintf("Server.Close while clients connect (round %d of 20)", round+1),
+		ok := within(t, closePatience, fmt.Sprintf("Server.Close while clients connect (round %d of 20)", round+1),
 			"a connection accepted while Close runs is never closed, so its ServeConn never returns: after "+
 				"Accept, check under the lock whether the server is closed, and close the connection if it is.",
 			func() { s.Close() })
@@ -427,7 +442,7 @@ func TestServerRobust(t *testing.T) {
 	}
 	c2 := dial(t, addr)
 	put(t, c2, "k2", "v2")
-	within(t, patience, "Server.Close with a silent client still connected", "Close must close every "+
+	within(t, closePatience, "Server.Close with a silent client still connected", "Close must close every "+
 		"live connection, the silent ones too: a ServeConn blocked reading a client that says nothing "+
 		"returns only when its connection is closed.", func() { s.Close() })
 }
