@@ -212,9 +212,11 @@ func (w *world) checkTokens(tokens map[string][]string) {
 			events := w.net.Describe(w.net.Events(func(e faultnet.Event) bool {
 				return e.Method == "KV.Append" && strings.Contains(e.Args, tok)
 			}))
-			what, cause := "missing from", "the server answered a request from its duplicate table that it "+
-				"had never executed: is the table keyed by client ID and sequence number together? does each "+
-				"Clerk have an ID of its own?"
+			what, cause := "missing from", "the Append never took effect, though its Clerk returned. Either the "+
+				"server answered it from its duplicate table without executing it (is the table keyed by client ID "+
+				"and sequence number together? does each Clerk have an ID of its own?), or the Clerk gave up "+
+				"retrying and returned without a reply (it must resend until Call returns true), or, after a "+
+				"restart, the saved state was written before the Append was applied"
 			if n > 1 {
 				what = fmt.Sprintf("%d times in", n)
 				cause = "the server executed a retry or a duplicate of a request it had executed already. " +
