@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/rpc"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -396,6 +397,58 @@ func TestServerCloseWhileDialing(t *testing.T) {
 		if !ok {
 			return
 		}
+	}
+}
+
+// TestServerForgetsConnections has 2,000 clients connect, make a call and
+// hang up, and measures the server's memory before and after: a server that
+// remembers its connections (to close them in Close) must forget each one
+// when it ends, or a long-running server grows with every client it ever had.
+func TestServerForgetsConnections(t *testing.T) {
+	labtest.NoLeaks(t, "the server", "every connection's goroutine must end when its client hangs up.")
+	l, err := net.Listen("tcp", "127.0.0.1:0") // a plain listener: the test keeps no connection alive
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s *Server
+	if !try(t, "Serve", func() { s = Serve(l) }) {
+		return
+	}
+	t.Cleanup(func() { within(t, closePatience, "Server.Close (at the end of the test)", closeAdvice, func() { s.Close() }) })
+	base := runtime.NumGoroutine()
+	churn := func(n int) {
+		for i := range n {
+			c, err := rpc.Dial("tcp", l.Addr().String())
+			if err != nil {
+				t.Fatalf("connecting to the server: %v", err)
+			}
+			put(t, c, "k", fmt.Sprint(i))
+			c.Close()
+		}
+		// Wait for the server's goroutines of those connections to end.
+		for deadline := time.Now().Add(patience); runtime.NumGoroutine() > base && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	heap := func() int64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	const clients = 2000
+	churn(100) // the server's own buffers and maps reach their size
+	before := heap()
+	churn(clients)
+	after := heap()
+	perClient := (after - before) / clients
+	t.Logf("heap: %d bytes before, %d after %d clients came and went: %d bytes each", before, after, clients, perClient)
+	if perClient > 100 {
+		t.Errorf("after %d clients connected, made a call and hung up, the server holds %d bytes more: %d for "+
+			"each of them.\nExpected: a connection that has ended costs nothing.\nLikely cause: the server keeps "+
+			"every connection it accepted (in the map that Close uses) and never deletes one that ended; delete "+
+			"it when its ServeConn returns (docs/kv.md, part B).", clients, after-before, perClient)
 	}
 }
 
