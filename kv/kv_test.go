@@ -414,7 +414,9 @@ func TestServerForgetsConnections(t *testing.T) {
 	if !try(t, "Serve", func() { s = Serve(l) }) {
 		return
 	}
-	t.Cleanup(func() { within(t, closePatience, "Server.Close (at the end of the test)", closeAdvice, func() { s.Close() }) })
+	t.Cleanup(func() {
+		within(t, closePatience, "Server.Close (at the end of the test)", closeAdvice, func() { s.Close() })
+	})
 	base := runtime.NumGoroutine()
 	churn := func(n int) {
 		for i := range n {
