@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,8 +31,9 @@ const patience = 30 * time.Second
 type world struct {
 	t      *testing.T
 	net    *faultnet.Network
-	dir    string  // "" if the server keeps its state in memory
-	mem    *memory // the store of save and load, with memStore
+	dir    string   // "" if the server keeps its state in memory
+	mem    *memory  // the store of save and load, with memStore
+	disk   *crashFS // the file system of the state, with powerDisk
 	mu     sync.Mutex
 	server *Server
 	rec    *kvcheck.Recorder
@@ -40,9 +43,10 @@ type world struct {
 type storage int
 
 const (
-	inMemory storage = iota // StartServer(""): nothing saved
-	memStore                // a directory, but save and load keep the state in memory (parts A and B)
-	onDisk                  // a directory, and the student's saveState and loadState (part C)
+	inMemory  storage = iota // StartServer(""): nothing saved
+	memStore                 // a directory, but save and load keep the state in memory (parts A and B)
+	onDisk                   // a directory, and the student's saveState and loadState (part C)
+	powerDisk                // as onDisk, on a file system that a power cut can undo (crashFS)
 )
 
 // newWorld starts a server that keeps its state as storage says, behind a
@@ -55,6 +59,11 @@ func newWorld(t *testing.T, cfg faultnet.Config, storage storage) *world {
 	w := &world{t: t, net: faultnet.New(seed, cfg), rec: kvcheck.NewRecorder()}
 	if storage != inMemory {
 		w.dir = t.TempDir()
+	}
+	if storage == powerDisk {
+		w.disk = newCrashFS(w.dir)
+		stateFS = w.disk
+		t.Cleanup(func() { stateFS = osFS{} })
 	}
 	if storage == memStore {
 		w.mem = newMemory()
@@ -72,7 +81,9 @@ func newWorld(t *testing.T, cfg faultnet.Config, storage storage) *world {
 		}
 	})
 	w.start()
-	labtest.Replay(t, seed) // the network's faults come into play from here
+	if cfg != (faultnet.Config{}) {
+		labtest.Replay(t, seed) // the network's faults come into play from here
+	}
 	return w
 }
 
@@ -309,3 +320,157 @@ func (w *world) timeline() string {
 	}
 	return "\n\nEvery call on the network, drawn on a timeline (open it in a browser): " + path
 }
+
+// crashFS is a file system of one directory, in memory, that a power cut
+// can undo, as crash-consistency checkers (ALICE, CrashMonkey) model a disk:
+// the bytes written to a file are durable once the file is synced, and the
+// names in the directory (created, renamed, removed) once the directory is
+// synced. Crash keeps only what was durable.
+type crashFS struct {
+	mu      sync.Mutex
+	dir     string
+	names   map[string]*inode // the directory as the running server sees it
+	durable map[string]*inode // the directory as of its last sync
+	next    int
+
+	// What the server did, for the diagnosis of a lost save.
+	ops              int  // file operations
+	renamedUnsynced  bool // a file was renamed before its bytes were synced
+	renamedUndurable bool // the last rename was not followed by a sync of the directory
+	elsewhere        string
+}
+
+// An inode is a file's contents: as written, and as last synced.
+type inode struct {
+	data, synced []byte
+}
+
+func newCrashFS(dir string) *crashFS {
+	return &crashFS{dir: dir, names: map[string]*inode{}, durable: map[string]*inode{}}
+}
+
+func (c *crashFS) CreateTemp(dir, pattern string) (File, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops++
+	if filepath.Clean(dir) != c.dir {
+		c.elsewhere = dir
+		return nil, fmt.Errorf("crashfs: %s is not the directory of the state file (%s): a temporary file "+
+			"elsewhere may be on another file system, where a rename over the state file fails", dir, c.dir)
+	}
+	c.next++
+	name := filepath.Join(dir, strings.Replace(pattern, "*", fmt.Sprint(c.next), 1))
+	if !strings.Contains(pattern, "*") {
+		name += fmt.Sprint(c.next)
+	}
+	in := &inode{}
+	c.names[name] = in
+	return &crashFile{fs: c, name: name, in: in}, nil
+}
+
+func (c *crashFS) ReadFile(name string) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops++
+	in, ok := c.names[filepath.Clean(name)]
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return bytes.Clone(in.data), nil
+}
+
+func (c *crashFS) Rename(oldpath, newpath string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops++
+	in, ok := c.names[filepath.Clean(oldpath)]
+	if !ok {
+		return &fs.PathError{Op: "rename", Path: oldpath, Err: fs.ErrNotExist}
+	}
+	if !bytes.Equal(in.data, in.synced) {
+		c.renamedUnsynced = true
+	}
+	delete(c.names, filepath.Clean(oldpath))
+	c.names[filepath.Clean(newpath)] = in
+	c.renamedUndurable = true
+	return nil
+}
+
+func (c *crashFS) Remove(name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops++
+	if _, ok := c.names[filepath.Clean(name)]; !ok {
+		return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
+	}
+	delete(c.names, filepath.Clean(name))
+	return nil
+}
+
+func (c *crashFS) SyncDir(dir string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops++
+	if filepath.Clean(dir) == c.dir {
+		c.durable = maps.Clone(c.names)
+		c.renamedUndurable = false
+	}
+	return nil
+}
+
+// crash cuts the power: the directory goes back to its last sync, and every
+// file to its last synced bytes.
+func (c *crashFS) crash() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.names = maps.Clone(c.durable)
+	for _, in := range c.names {
+		in.data = bytes.Clone(in.synced)
+	}
+}
+
+// diagnosis says what, of what the server did, loses a save at a power cut.
+func (c *crashFS) diagnosis() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.ops == 0:
+		return "the server saved nothing through stateFS: persist.go must make every file operation through " +
+			"stateFS (the test gives it a disk that can lose power), not through package os"
+	case c.elsewhere != "":
+		return fmt.Sprintf("the temporary file was made in %s, not in the state file's directory: on another "+
+			"file system the rename fails", c.elsewhere)
+	case c.renamedUnsynced:
+		return "a temporary file was renamed over the state file before it was synced: after the power cut the " +
+			"name points at a file whose bytes never reached the disk. Sync the file before the rename"
+	case c.renamedUndurable:
+		return "the directory was not synced after the rename: after the power cut the rename is undone, and " +
+			"the state file is the one before the save. Sync the directory after the rename (stateFS.SyncDir)"
+	}
+	return "the state saved before the reply did not hold the write"
+}
+
+// A crashFile is a file of a crashFS, open for writing.
+type crashFile struct {
+	fs   *crashFS
+	name string
+	in   *inode
+}
+
+func (f *crashFile) Name() string { return f.name }
+
+func (f *crashFile) Write(b []byte) (int, error) {
+	f.fs.mu.Lock()
+	defer f.fs.mu.Unlock()
+	f.in.data = append(f.in.data, b...)
+	return len(b), nil
+}
+
+func (f *crashFile) Sync() error {
+	f.fs.mu.Lock()
+	defer f.fs.mu.Unlock()
+	f.in.synced = bytes.Clone(f.in.data)
+	return nil
+}
+
+func (f *crashFile) Close() error { return nil }

@@ -9,17 +9,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 )
 
 // The state file is the gob encoding of the state followed by its SHA-256,
 // so that a file cut short or scribbled over is detected, not loaded.
 
-// saveState writes st to path atomically: to a temporary file in the same
-// directory, synced to disk, then renamed over path. A crash at any moment
-// leaves either the old file or the new one, never half of one. The
-// directory is synced too, so the rename itself survives a crash.
+// saveState writes st to path atomically, through stateFS: to a temporary
+// file in the same directory (a rename from another file system fails),
+// synced so that its bytes are durable, then renamed over path, and the
+// directory synced so that the rename is durable too. A crash or a power
+// cut at any moment leaves either the old file or the new one, never half
+// of one, and once saveState returns the new one survives.
 func saveState(path string, st *state) error {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(st); err != nil {
@@ -29,41 +30,36 @@ func saveState(path string, st *state) error {
 	buf.Write(sum[:])
 
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, StateFile+".tmp-*")
+	f, err := stateFS.CreateTemp(dir, StateFile+".tmp-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
 	if _, err := f.Write(buf.Bytes()); err != nil {
 		f.Close()
-		os.Remove(tmp)
+		stateFS.Remove(tmp)
 		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		os.Remove(tmp)
+		stateFS.Remove(tmp)
 		return err
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(tmp)
+		stateFS.Remove(tmp)
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := stateFS.Rename(tmp, path); err != nil {
+		stateFS.Remove(tmp)
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return stateFS.SyncDir(dir)
 }
 
 // loadState reads the state saved at path. It returns nil and no error if
 // there is no file (a fresh start), and an error if the file is damaged.
 func loadState(path string) (*state, error) {
-	data, err := os.ReadFile(path)
+	data, err := stateFS.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

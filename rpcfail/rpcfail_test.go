@@ -432,6 +432,43 @@ func dirNames(dir string) []string {
 	return names
 }
 
+// TestPowerCut saves the state on a disk that a power cut can undo
+// (crashFS), cuts the power after the server acknowledged five Puts, and
+// restarts it: the last acknowledged Put must survive. That needs each step
+// of an atomic save: the temporary file in the state file's directory,
+// synced before the rename, and the directory synced after it.
+func TestPowerCut(t *testing.T) {
+	w := newWorld(t, faultnet.Config{}, powerDisk)
+	ck := w.clerk(0)
+	for i := 1; i <= 5; i++ {
+		labtest.Try(t, "Clerk.Put", func() { ck.Put("k", fmt.Sprint(i)) })
+	}
+	w.mu.Lock()
+	s := w.server
+	w.server = nil
+	w.mu.Unlock()
+	w.net.SetServer("")
+	labtest.Within(t, patience, ".", "Server.Close (the power cut)", "Close must close every connection and "+
+		"wait for the server's goroutines.", func() { s.Close() })
+	w.disk.crash()
+	var err error
+	labtest.Try(t, "StartServer", func() { s, err = StartServer(w.dir) })
+	if err != nil {
+		t.Fatalf("after a power cut, StartServer failed: %v.\nExpected: the server starts from the state of the "+
+			"last Put it acknowledged: a save that returned must survive the power going off.\nLikely cause: %s "+
+			"(docs/rpcfail.md, part C).", err, w.disk.diagnosis())
+	}
+	w.mu.Lock()
+	w.server = s
+	w.mu.Unlock()
+	w.net.SetServer(s.Addr())
+	if v, _ := w.clerk(1).Get("k"); v != "5" {
+		t.Fatalf("after a power cut, the restarted server has k = %q.\nExpected: \"5\", the last Put it acknowledged: "+
+			"a save that returned must survive the power going off.\nLikely cause: %s (docs/rpcfail.md, part C).",
+			v, w.disk.diagnosis())
+	}
+}
+
 // TestDamagedState starts a server from a state file that a crash in the
 // middle of an in-place write could leave: cut short, or scribbled over.
 func TestDamagedState(t *testing.T) {

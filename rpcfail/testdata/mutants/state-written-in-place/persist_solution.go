@@ -1,7 +1,7 @@
 //go:build solution
 
 // Mutant: the state file written in place (os.WriteFile): a crash in the middle of a save leaves half a file.
-// Must fail: TestAtomicSave
+// Must fail: TestAtomicSave, TestPowerCut
 
 package rpcfail
 
@@ -15,6 +15,15 @@ import (
 	"os"
 )
 
+// The state file is the gob encoding of the state followed by its SHA-256,
+// so that a file cut short or scribbled over is detected, not loaded.
+
+// saveState writes st to path atomically, through stateFS: to a temporary
+// file in the same directory (a rename from another file system fails),
+// synced so that its bytes are durable, then renamed over path, and the
+// directory synced so that the rename is durable too. A crash or a power
+// cut at any moment leaves either the old file or the new one, never half
+// of one, and once saveState returns the new one survives.
 func saveState(path string, st *state) error {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(st); err != nil {
@@ -22,11 +31,14 @@ func saveState(path string, st *state) error {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	buf.Write(sum[:])
+
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
+// loadState reads the state saved at path. It returns nil and no error if
+// there is no file (a fresh start), and an error if the file is damaged.
 func loadState(path string) (*state, error) {
-	data, err := os.ReadFile(path)
+	data, err := stateFS.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
