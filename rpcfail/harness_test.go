@@ -210,7 +210,11 @@ func (w *world) workload(clients, appends int, between func()) map[string][]stri
 // checkTokens fails the test unless every token appended to each key is in
 // its final value exactly once, showing the network's events for the first
 // token that is not.
-func (w *world) checkTokens(tokens map[string][]string) {
+func (w *world) checkTokens(tokens map[string][]string) { w.checkTokensOr(tokens, "") }
+
+// checkTokensOr is checkTokens with the likely cause of a missing token
+// that the calling test knows best; "" for the general one.
+func (w *world) checkTokensOr(tokens map[string][]string, missingCause string) {
 	w.t.Helper()
 	ck := w.clerk(1 << 20)
 	for key, toks := range tokens {
@@ -228,6 +232,9 @@ func (w *world) checkTokens(tokens map[string][]string) {
 				"and sequence number together? does each Clerk have an ID of its own?), or the Clerk gave up "+
 				"retrying and returned without a reply (it must resend until Call returns true), or, after a "+
 				"restart, the saved state was written before the Append was applied"
+			if missingCause != "" {
+				cause = missingCause
+			}
 			if n > 1 {
 				what = fmt.Sprintf("%d times in", n)
 				cause = "the server executed a retry or a duplicate of a request it had executed already. " +
