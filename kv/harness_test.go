@@ -24,7 +24,7 @@ import (
 // patience bounds how long a test waits for something a correct solution
 // does in microseconds: a reply, a Close, an error from a dead connection.
 // The margin is for a loaded machine.
-const patience = 5 * time.Second
+const patience = 3 * time.Second
 
 // closePatience bounds a Server.Close: a correct one takes milliseconds (a
 // second in TestServerClose, whose connections take that long to end), so a
@@ -155,13 +155,17 @@ func dial(t testing.TB, addr string) *rpc.Client {
 	return c
 }
 
-// errNoReply is what callErr returns when a call gets no reply in time.
+// errNoReply is what callErr returns when a call gets no reply in time. It
+// takes the dump of the goroutines when its message is first asked for:
+// when hundreds of calls time out at once, only the one reported pays.
 type errNoReply struct {
 	method string
+	once   sync.Once
 	stacks string
 }
 
 func (e *errNoReply) Error() string {
+	e.once.Do(func() { e.stacks = labtest.Goroutines(".", 8) })
 	return fmt.Sprintf("%s got no reply within %v.\nLikely cause: the server does not serve this connection "+
 		"(is every connection served in a goroutine of its own?) or a handler is blocked "+
 		"(a lock that is never unlocked?).\n\nGoroutines running kv code:\n%s", e.method, patience, e.stacks)
@@ -174,7 +178,7 @@ func callErr(c *rpc.Client, method string, args, reply any) error {
 	case done := <-c.Go(method, args, reply, make(chan *rpc.Call, 1)).Done:
 		return done.Error
 	case <-time.After(patience):
-		return &errNoReply{method, labtest.Goroutines(".", 8)}
+		return &errNoReply{method: method}
 	}
 }
 

@@ -757,7 +757,7 @@ func TestLinearizable(t *testing.T) {
 			})
 		}
 	}
-	if !within(t, 2*patience, "the clerks' workload", "a call that never returns.", wg.Wait) {
+	if !within(t, patience, "the clerks' workload", "a call that never returns.", wg.Wait) {
 		return
 	}
 	kvcheck.Check(t, rec, 10*time.Second)
@@ -797,7 +797,7 @@ func TestNoLostUpdates(t *testing.T) {
 			}
 		})
 	}
-	if !within(t, 2*patience, "ten clerks appending", "a call that never returns.", wg.Wait) {
+	if !within(t, patience, "ten clerks appending", "a call that never returns.", wg.Wait) {
 		return
 	}
 	final, err := cks[0].Get("log")
