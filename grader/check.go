@@ -151,7 +151,7 @@ func (c *selfCheck) findMutants(lc *labCheck) {
 			for _, name := range m.MustFail {
 				if t := lc.lab.Test(pkg, name); t == nil {
 					c.problem("%s: mutant %s: \"Must fail:\" names %s, which %s does not grade in %s: fix the name or add the test to the catalogue",
-						lc.lab.ID, m.Dir, name, lc.lab.File, pkg)
+						lc.lab.ID, m.Path, name, lc.lab.File, pkg)
 					ok = false
 				}
 			}
@@ -347,7 +347,7 @@ func (c *selfCheck) checkReference(ctx context.Context, lc *labCheck) {
 func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
 	w := &lc.mutantRep
 	if len(lc.mutants) == 0 {
-		fmt.Fprintf(w, "  none: add known-buggy variants of the reference under <package>/%s/<name>/\n", mutant.Dir)
+		fmt.Fprintf(w, "  none: add known-buggy variants of the reference as patches, <package>/%s/<name>.txtar\n", mutant.Dir)
 		return
 	}
 	if !lc.refOK {
@@ -433,12 +433,12 @@ func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
 // gradeMutant grades the reference with the mutant in place, on the tests
 // that must fail.
 func (c *selfCheck) gradeMutant(ctx context.Context, lab *catalog.Lab, m *mutant.Mutant) (*labResult, error) {
-	data, err := m.Overlay(c.g.root)
-	if err != nil {
-		return nil, err
-	}
 	dir := filepath.Join(c.g.builds.tmp, "mutants", lab.ID+"-"+m.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	data, err := m.Overlay(c.g.root, dir)
+	if err != nil {
 		return nil, err
 	}
 	overlay := filepath.Join(dir, "overlay.json")

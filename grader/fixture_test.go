@@ -352,24 +352,12 @@ func TestAddZero(t *testing.T) {
 }
 `,
 	"calc/private_test.go": "//go:build private\n\npackage calc\n\nimport \"testing\"\n\nfunc TestHidden(t *testing.T) {\n\tif add(t, -1, 1) != 0 {\n\t\tt.Fatal(\"Add(-1, 1) != 0\")\n\t}\n}\n",
-	"calc/testdata/mutants/off-by-one/calc_solution.go": `//go:build solution
-
-// Mutant: Add adds one too many.
-// Must fail: TestAdd, TestAddZero
-package calc
-
-// Add returns a+b+1.
-func Add(a, b int) int { return a + b + 1 }
-`,
-	"calc/testdata/mutants/zero/calc_solution.go": `//go:build solution
-
-// Mutant: Add always returns zero.
-// Must fail: TestAdd TestAddZero
-package calc
-
-// Add returns 0.
-func Add(a, b int) int { return 0 }
-`,
+	"calc/testdata/mutants/off-by-one.txtar": "Mutant: Add adds one too many.\nMust fail: TestAdd, TestAddZero\n" +
+		"-- calc_solution.go.old --\nfunc Add(a, b int) int { return a + b }\n" +
+		"-- calc_solution.go.new --\nfunc Add(a, b int) int { return a + b + 1 }\n",
+	"calc/testdata/mutants/zero.txtar": "Mutant: Add always returns zero.\nMust fail: TestAdd TestAddZero\n" +
+		"-- calc_solution.go.old --\nfunc Add(a, b int) int { return a + b }\n" +
+		"-- calc_solution.go.new --\nfunc Add(a, b int) int { return 0 }\n",
 }
 
 // hookMain is the TestMain of a fixture lab: the kit's own gradehook, which

@@ -309,9 +309,10 @@
 //     times over, each test in a fresh process as in grading;
 //  3. the stubs earn nothing: every graded test fails and its output says
 //     "not implemented", and grading them all takes less than 30 seconds;
-//  4. every mutant under <package>/testdata/mutants/ is caught: its header is
-//     well formed, it compiles, and each test on its "Must fail:" line
-//     earns nothing when the reference is built with the mutant in place;
+//  4. every mutant, a patch <package>/testdata/mutants/<name>.txtar, is
+//     caught: it is well formed, it applies to the current reference, it
+//     compiles, and each test on its "Must fail:" line earns nothing when the
+//     reference is built with the mutant in place;
 //  5. the manifest is up to date: labs/manifest.sha256 lists exactly the
 //     protected files of the tree, with their sums (run make manifest and
 //     commit it when it is not).

@@ -195,7 +195,7 @@ func TestSolutionTree(t *testing.T) {
 			t.Errorf("%s: a reference left under its own name", name)
 		}
 	}
-	if _, ok := sol["crawler/testdata/mutants/serial-go/serial_solution.go"]; !ok {
+	if _, ok := sol["crawler/testdata/mutants/serial-go.txtar"]; !ok {
 		t.Errorf("the mutants are gone from the solution tree")
 	}
 	bad := maps(src)
@@ -302,7 +302,7 @@ func TestBranches(t *testing.T) {
 	if !slices.Contains(public, "crawler/serial.go") || !slices.Contains(public, "labs/manifest.sha256") {
 		t.Errorf("branch public lacks the stubs or the manifest")
 	}
-	if slices.Contains(solution, "crawler/serial_solution.go") || !slices.Contains(solution, "crawler/testdata/mutants/serial-go/serial_solution.go") {
+	if slices.Contains(solution, "crawler/serial_solution.go") || !slices.Contains(solution, "crawler/testdata/mutants/serial-go.txtar") {
 		t.Errorf("branch solution: a reference under its own name, or the mutants gone")
 	}
 	if got := git("show", "solution:crawler/serial.go"); strings.Contains(got, "not implemented") || strings.Contains(got, "//go:build") {

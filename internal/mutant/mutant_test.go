@@ -9,15 +9,15 @@ import (
 	"testing"
 )
 
-const solution = "//go:build solution\n\npackage web\n\nfunc Serial() {}\n"
+const solution = "//go:build solution\n\npackage web\n\nfunc Serial() {\n\tmark()\n\tfetch()\n}\n"
 
 // tree writes files (relative path -> contents) under a new root, beside a
-// package ./web whose serial_solution.go the mutants replace.
+// package ./web whose serial_solution.go the mutants change.
 func tree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	files["web/serial_solution.go"] = solution
-	files["web/fetch.go"] = "package web\n"
+	files["web/fetch.go"] = "package web\n\nfunc fetch() {}\n"
 	for name, text := range files {
 		p := filepath.Join(root, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -32,15 +32,12 @@ func tree(t *testing.T, files map[string]string) string {
 
 func TestFind(t *testing.T) {
 	root := tree(t, map[string]string{
-		"web/testdata/mutants/no-map/serial_solution.go": `//go:build solution
-
-// Mutant: Serial forgets what it fetched.
-// Must fail: TestSerialShapes, TestSerialMap
-// Must fail: TestSerialLarge TestSerialMap
-package web
-`,
-		"web/testdata/mutants/both/serial_solution.go": "//go:build solution\n\n// Mutant: two files.\n// Must fail: TestA\npackage web\n",
-		"web/testdata/mutants/both/fetch.go":           "// Mutant: two files.\n// Must fail: TestB\n\npackage web\n",
+		"web/testdata/mutants/no-map.txtar": "Mutant: Serial forgets what it fetched.\n" +
+			"Must fail: TestSerialShapes, TestSerialMap\nMust fail: TestSerialLarge TestSerialMap\n" +
+			"-- serial_solution.go.old --\n\tmark()\n-- serial_solution.go.new --\n",
+		"web/testdata/mutants/both.txtar": "Mutant: two files.\nMust fail: TestA\n" +
+			"-- serial_solution.go.old --\n\tfetch()\n-- serial_solution.go.new --\n\tfetch()\n\tfetch()\n" +
+			"-- fetch.go.old --\nfunc fetch() {}\n-- fetch.go.new --\nfunc fetch() { panic(0) }\n",
 	})
 	ms, err := Find(root, "./web")
 	if err != nil {
@@ -53,19 +50,27 @@ package web
 	want := &Mutant{
 		Name:     "no-map",
 		Package:  "./web",
-		Dir:      "web/testdata/mutants/no-map",
+		Path:     "web/testdata/mutants/no-map.txtar",
 		Bug:      "Serial forgets what it fetched.",
 		MustFail: []string{"TestSerialShapes", "TestSerialMap", "TestSerialLarge"},
-		Files:    []File{{Path: "web/testdata/mutants/no-map/serial_solution.go", Replaces: "web/serial_solution.go"}},
+		Changes:  []Change{{File: "web/serial_solution.go", Old: "\tmark()\n", New: ""}},
 	}
 	if !reflect.DeepEqual(noMap, want) {
 		t.Errorf("Find read\n%+v\nwant\n%+v", noMap, want)
 	}
-	if got := both.MustFail; !reflect.DeepEqual(got, []string{"TestB", "TestA"}) || len(both.Files) != 2 {
-		t.Errorf("a mutant of two files must fail the tests of both headers and replace both files: got %q, %d files", got, len(both.Files))
+	files, err := both.Apply(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := files["web/serial_solution.go"]; !strings.Contains(got, "\tfetch()\n\tfetch()\n") || !strings.Contains(got, "mark()") {
+		t.Errorf("applied, serial_solution.go reads\n%s", got)
+	}
+	if got := files["web/fetch.go"]; got != "package web\n\nfunc fetch() { panic(0) }\n" {
+		t.Errorf("applied, fetch.go reads %q", got)
 	}
 
-	data, err := noMap.Overlay(root)
+	dir := t.TempDir()
+	data, err := noMap.Overlay(root, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,59 +78,46 @@ package web
 	if err := json.Unmarshal(data, &o); err != nil {
 		t.Fatal(err)
 	}
-	from := filepath.Join(root, "web", "serial_solution.go")
-	if got := o.Replace[from]; got != filepath.Join(root, "web", "testdata", "mutants", "no-map", "serial_solution.go") || len(o.Replace) != 1 {
-		t.Errorf("overlay %s does not replace %s with the mutant", data, from)
+	patched := o.Replace[filepath.Join(root, "web", "serial_solution.go")]
+	if filepath.Dir(patched) != dir {
+		t.Fatalf("the overlay does not replace serial_solution.go by a file in %s: %s", dir, data)
+	}
+	if b, _ := os.ReadFile(patched); strings.Contains(string(b), "mark()") {
+		t.Errorf("the patched file still marks:\n%s", b)
+	}
+	if _, err := noMap.Overlay("relative", dir); err == nil {
+		t.Error("Overlay accepted a relative root")
 	}
 }
 
 func TestFindNone(t *testing.T) {
-	ms, err := Find(tree(t, map[string]string{}), "./web")
-	if err != nil || len(ms) != 0 {
-		t.Errorf("a package without mutants: got %v, %v; want none and no error", ms, err)
+	ms, err := Find(t.TempDir(), "./web")
+	if err != nil || ms != nil {
+		t.Errorf("a package without mutants: %v, %v; want nothing and no error", ms, err)
 	}
 }
 
 func TestFindMalformed(t *testing.T) {
-	tests := []struct {
-		name  string
-		files map[string]string
-		want  string
+	for _, tc := range []struct {
+		name, text, want string
 	}{
-		{"no Mutant line", map[string]string{"x/serial_solution.go": "//go:build solution\n\n// Must fail: TestA\npackage web\n"},
-			`web/testdata/mutants/x/serial_solution.go: no "// Mutant: <the bug in one line>" comment`},
-		{"no Must fail line", map[string]string{"x/serial_solution.go": "//go:build solution\n\n// Mutant: bug.\npackage web\n"},
-			`web/testdata/mutants/x/serial_solution.go: no "// Must fail: TestA, TestB" comment`},
-		{"empty Must fail line", map[string]string{"x/serial_solution.go": "//go:build solution\n\n// Mutant: bug.\n// Must fail:\npackage web\n"},
-			`the "Must fail:" line names no test`},
-		{"not a test name", map[string]string{"x/serial_solution.go": "//go:build solution\n\n// Mutant: bug.\n// Must fail: Serial\npackage web\n"},
-			`"Serial" in the "Must fail:" line is not a test function name`},
-		{"header below the package clause", map[string]string{"x/serial_solution.go": "//go:build solution\n\npackage web\n\n// Mutant: bug.\n// Must fail: TestA\n"},
-			`no "// Mutant:`},
-		{"no counterpart", map[string]string{"x/mutex_solution.go": "//go:build solution\n\n// Mutant: bug.\n// Must fail: TestA\npackage web\n"},
-			`web/testdata/mutants/x/mutex_solution.go: ./web has no file mutex_solution.go to replace`},
-		{"constraint differs", map[string]string{"x/serial_solution.go": "// Mutant: bug.\n// Must fail: TestA\npackage web\n"},
-			`build constraint "" differs from "//go:build solution" in web/serial_solution.go`},
-		{"not Go", map[string]string{"x/notes.txt": "hello"},
-			`web/testdata/mutants/x/notes.txt: a mutant holds only .go files`},
-		{"no package clause", map[string]string{"x/serial_solution.go": "//go:build solution\n\n// Mutant: bug.\n// Must fail: TestA\n"},
-			`web/testdata/mutants/x/serial_solution.go:`},
-		{"file instead of a directory", map[string]string{"serial_solution.go": solution},
-			`web/testdata/mutants/serial_solution.go: a mutant is a directory`},
+		{"no-bug", "Must fail: TestA\n-- serial_solution.go.old --\n\tmark()\n-- serial_solution.go.new --\n", `no "Mutant: <the bug in one line>" line`},
+		{"no-tests", "Mutant: x\n-- serial_solution.go.old --\n\tmark()\n-- serial_solution.go.new --\n", `no "Must fail: TestA, TestB" line`},
+		{"bad-test", "Mutant: x\nMust fail: Serial\n-- serial_solution.go.old --\n\tmark()\n-- serial_solution.go.new --\n", `"Serial" in the "Must fail:" line is not a test function name`},
+		{"odd", "Mutant: x\nMust fail: TestA\n-- serial_solution.go.old --\n\tmark()\n", "a mutant is pairs of files"},
+		{"unpaired", "Mutant: x\nMust fail: TestA\n-- serial_solution.go.old --\n\tmark()\n-- fetch.go.new --\n", "each change is a pair"},
+		{"stale", "Mutant: x\nMust fail: TestA\n-- serial_solution.go.old --\n\tmarkAll()\n-- serial_solution.go.new --\n", "found 0 times in web/serial_solution.go"},
+		{"ambiguous", "Mutant: x\nMust fail: TestA\n-- serial_solution.go.old --\n\t\n-- serial_solution.go.new --\n", "found"},
+		{"no-file", "Mutant: x\nMust fail: TestA\n-- nothing.go.old --\nx\n-- nothing.go.new --\n", "has no file nothing.go to change"},
+	} {
+		root := tree(t, map[string]string{"web/testdata/mutants/" + tc.name + ".txtar": tc.text})
+		_, err := Find(root, "./web")
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.name+".txtar") {
+			t.Errorf("%s: error %v, want one that names the patch and says %q", tc.name, err, tc.want)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			files := map[string]string{}
-			for name, text := range tt.files {
-				files["web/testdata/mutants/"+name] = text
-			}
-			ms, err := Find(tree(t, files), "./web")
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Find: got %v\nwant an error containing %q", err, tt.want)
-			}
-			if len(ms) != 0 {
-				t.Errorf("Find returned a malformed mutant: %+v", ms[0])
-			}
-		})
+	root := tree(t, map[string]string{"web/testdata/mutants/old-style/serial_solution.go": solution})
+	if _, err := Find(root, "./web"); err == nil || !strings.Contains(err.Error(), "a mutant is a patch, <name>.txtar") {
+		t.Errorf("a mutant folder of whole files: error %v, want one that asks for a patch", err)
 	}
 }
