@@ -255,9 +255,6 @@ type (
 	}
 )
 
-// writeJSON prints the machine-readable report.
-func writeJSON(w io.Writer, labs []*labResult) error { return writeJSONReport(w, labs, nil) }
-
 // writeJSONReport prints the machine-readable report, with the check of the
 // protected files unless integ is nil.
 func writeJSONReport(w io.Writer, labs []*labResult, integ *integrity) error {

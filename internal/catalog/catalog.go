@@ -70,15 +70,6 @@ type Test struct {
 	Limits  Limits        // what its process may use: its lab's
 }
 
-// MaxPoints returns the points of all the lab's tests, private ones included.
-func (l *Lab) MaxPoints() int {
-	n := 0
-	for _, t := range l.Tests {
-		n += t.Points
-	}
-	return n
-}
-
 // Test returns the lab's test with the given name in the given package, or
 // nil if there is none. An empty pkg matches any package.
 func (l *Lab) Test(pkg, name string) *Test {

@@ -104,9 +104,6 @@ func TestLoadGood(t *testing.T) {
 	if !reflect.DeepEqual(web, want) {
 		t.Errorf("Load read\n%+v\nwant\n%+v", web, want)
 	}
-	if got := web.MaxPoints(); got != 10 {
-		t.Errorf("MaxPoints() = %d, want 10", got)
-	}
 	if web.Test("./web", "TestSerial") == nil || web.Test("./kv", "TestSerial") != nil {
 		t.Errorf("Test(pkg, name) must find a test only in its own package")
 	}

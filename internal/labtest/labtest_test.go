@@ -172,3 +172,30 @@ func TestReplay(t *testing.T) {
 			"the command names the package, so that it runs from the repository root")
 	}
 }
+
+// leakTB is a testing.TB that runs NoLeaks's check when asked and records
+// the failure it reports.
+type leakTB struct {
+	testing.TB
+	cleanups []func()
+	msg      string
+}
+
+func (l *leakTB) Helper()                           {}
+func (l *leakTB) Failed() bool                      { return false }
+func (l *leakTB) Cleanup(f func())                  { l.cleanups = append(l.cleanups, f) }
+func (l *leakTB) Errorf(format string, args ...any) { l.msg = fmt.Sprintf(format, args...) }
+
+func TestNoLeaksFailsWhenAGoroutineIsLeft(t *testing.T) {
+	tb := &leakTB{TB: t}
+	NoLeaks(tb, "the leaky code", "close the channel it waits on.")
+	stop := make(chan struct{})
+	defer close(stop)
+	go blockInLabCode(stop) // left running when the "test" ends
+	for _, f := range tb.cleanups {
+		f()
+	}
+	assert.Contains(t, tb.msg, "goroutines left running after the leaky code returned", "the failure says what leaked")
+	assert.Contains(t, tb.msg, "Likely cause: close the channel it waits on.", "and gives the test's advice")
+	assert.Contains(t, tb.msg, "blockInLabCode", "and shows where the goroutine is")
+}
