@@ -25,6 +25,7 @@ import (
 type batchConfig struct {
 	labs    listFlag
 	run     string
+	tags    string
 	private bool
 	par     int
 	jobs    int
@@ -42,6 +43,7 @@ func parseBatchFlags(args []string, stderr io.Writer) (*batchConfig, error) {
 	fs.SetOutput(stderr)
 	fs.Var(&c.labs, "lab", "grade only this `lab` (repeatable, or a comma-separated list; default: all)")
 	fs.StringVar(&c.run, "run", "", "grade only the tests whose names match `regexp`")
+	fs.StringVar(&c.tags, "tags", "", "build `tags` for go, beside private")
 	fs.BoolVar(&c.private, "private", false, "grade the hidden tests too (adds the private build tag)")
 	fs.IntVar(&c.par, "p", runtime.NumCPU(), "run at most `n` test processes at once per submission")
 	fs.IntVar(&c.jobs, "j", max(1, runtime.NumCPU()/4), "grade at most `n` submissions at once")
@@ -154,7 +156,7 @@ func newBatch(ctx context.Context, c *batchConfig, stdout, stderr io.Writer) (*b
 	}
 	b := &batch{
 		root: root, par: c.par, jobs: c.jobs, in: in, out: out, fresh: c.fresh, stdout: stdout, stderr: stderr,
-		opts:     gradeOptions{tags: joinTags("", c.private), private: c.private},
+		opts:     gradeOptions{tags: joinTags(c.tags, c.private), private: c.private},
 		progress: newBatchProgress(stderr),
 	}
 	if c.run != "" {
@@ -171,6 +173,9 @@ func newBatch(ctx context.Context, c *batchConfig, stdout, stderr io.Writer) (*b
 		return nil, fmt.Errorf("-run %q matches no graded test of %s", c.run, labNames(labs))
 	}
 	b.selection = fmt.Sprintf("labs=%s run=%s private=%t", labNames(b.labs), c.run, c.private)
+	if c.tags != "" {
+		b.selection += " tags=" + joinTags(c.tags, false)
+	}
 	b.sandbox = sandbox.Detect()
 	if b.sandbox.Kind() == sandbox.None {
 		if !c.unsafeNoSandbox {
