@@ -203,13 +203,9 @@ func (b *builder) build(ctx context.Context, pkg, tags, overlay, out string) *bi
 // compilerLine is one line of the compiler's complaints: file:line:col: what.
 var compilerLine = regexp.MustCompile(`^(\S+\.go):(\d+):(\d+): (.*)$`)
 
-// buildAlone builds bin's package without its tests. The student's files
-// share a package with the tests, so they can name what only the tests
-// declare: the test harness's variables, say, rewired so that a test passes
-// without the student's code. Such a package compiles with its tests and
-// not without them; buildAlone returns what the compiler says then.
-func (b *builder) buildAlone(ctx context.Context, bin *binary) ([]guard.Finding, error) {
-	args := []string{"build", "-o", os.DevNull}
+// goCommand returns the go command that runs verb and args on bin's
+// package, with bin's tags and overlay, in the root.
+func (b *builder) goCommand(ctx context.Context, bin *binary, args ...string) *exec.Cmd {
 	if bin.tags != "" {
 		args = append(args, "-tags", bin.tags)
 	}
@@ -219,7 +215,16 @@ func (b *builder) buildAlone(ctx context.Context, bin *binary) ([]guard.Finding,
 	cmd := exec.CommandContext(ctx, b.goCmd, append(args, bin.pkg)...)
 	cmd.Dir = b.root
 	cmd.Env = b.env
-	out, err := cmd.CombinedOutput()
+	return cmd
+}
+
+// buildAlone builds bin's package without its tests. The student's files
+// share a package with the tests, so they can name what only the tests
+// declare: the test harness's variables, say, rewired so that a test passes
+// without the student's code. Such a package compiles with its tests and
+// not without them; buildAlone returns what the compiler says then.
+func (b *builder) buildAlone(ctx context.Context, bin *binary) ([]guard.Finding, error) {
+	out, err := b.goCommand(ctx, bin, "build", "-o", os.DevNull).CombinedOutput()
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -260,16 +265,7 @@ func (b *builder) buildAlone(ctx context.Context, bin *binary) ([]guard.Finding,
 // not run the binary: that would run the student's code (an init function
 // that exits, or prints test names, would pass for a catalogue problem).
 func (b *builder) listTests(ctx context.Context, bin *binary) ([]string, error) {
-	args := []string{"list", "-f", "{{range .TestGoFiles}}{{println .}}{{end}}{{range .XTestGoFiles}}{{println .}}{{end}}"}
-	if bin.tags != "" {
-		args = append(args, "-tags", bin.tags)
-	}
-	if bin.overlay != "" {
-		args = append(args, "-overlay", bin.overlay)
-	}
-	cmd := exec.CommandContext(ctx, b.goCmd, append(args, bin.pkg)...)
-	cmd.Dir = b.root
-	cmd.Env = b.env
+	cmd := b.goCommand(ctx, bin, "list", "-f", "{{range .TestGoFiles}}{{println .}}{{end}}{{range .XTestGoFiles}}{{println .}}{{end}}")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

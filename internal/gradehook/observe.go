@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"runtime"
@@ -93,7 +94,7 @@ func normalise(v string) string {
 // value given to each test flag named there.
 func expectedFlags(args []string) map[string]string {
 	fs := flag.NewFlagSet("expected", flag.ContinueOnError)
-	fs.SetOutput(discard{})
+	fs.SetOutput(io.Discard)
 	got := make(map[string]string)
 	flag.VisitAll(func(f *flag.Flag) {
 		if strings.HasPrefix(f.Name, "test.") {
@@ -115,10 +116,6 @@ type recorder struct {
 func (r *recorder) String() string     { return "" }
 func (r *recorder) IsBoolFlag() bool   { return r.bool }
 func (r *recorder) Set(v string) error { r.got[r.name] = v; return nil }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // A record is the list of top-level tests that ran, each with its result,
 // kept where code outside this package cannot reach it.
