@@ -46,7 +46,7 @@ grade: ## grade the labs: each test in its own process, then "Score: X/Y"
 
 test: ## go test -race on the student code, of LAB or of every package (the stubs fail until written)
 	@pkgs="./..."; \
-	if [ -n "$(LAB)" ]; then pkgs=$$($(GO) run ./grader -list-packages $(LABFLAG)) || exit 2; pkgs=$$(echo $$pkgs); fi; \
+	if [ -n "$(LAB)" ]; then pkgs=$$($(GO) run ./grader list $(LABFLAG)) || exit 2; pkgs=$$(echo $$pkgs); fi; \
 	echo "$(GO) test -race $$pkgs"; \
 	$(GO) test -race $$pkgs
 
@@ -71,7 +71,7 @@ fmt-check: ## fail, listing them, if gofmt would change tracked .go files
 	fi; \
 	echo "fmt-check: ok"
 
-check: ## the kit's self-check: fmt-check, vet, the kit's own tests, go run ./grader -check
+check: ## the kit's self-check: fmt-check, vet, the kit's own tests, go run ./grader check
 	@failed=""; \
 	$(MAKE) --no-print-directory fmt-check || failed="$$failed fmt-check"; \
 	$(MAKE) --no-print-directory vet || failed="$$failed vet"; \
@@ -81,13 +81,13 @@ check: ## the kit's self-check: fmt-check, vet, the kit's own tests, go run ./gr
 		echo "$(GO) test -race -count=1 $(RELEASE_PKGS)"; \
 		$(GO) test -race -count=1 $(RELEASE_PKGS) || failed="$$failed release-tests"; \
 	fi; \
-	echo "$(GO) run ./grader -check $(LABFLAG)"; \
-	$(GO) run ./grader -check $(LABFLAG) || failed="$$failed self-check"; \
+	echo "$(GO) run ./grader check $(LABFLAG)"; \
+	$(GO) run ./grader check $(LABFLAG) || failed="$$failed self-check"; \
 	if [ -n "$$failed" ]; then echo "make check: FAIL:$$failed"; exit 1; fi; \
 	echo "make check: PASS"
 
 manifest: ## regenerate labs/manifest.sha256, the sums of the protected files; commit it with them
-	$(GO) run ./grader -write-manifest
+	$(GO) run ./grader manifest
 
 release: ## course staff: write the student starter tree to OUT=DIR, verified (go run ./release -h)
 	@test -d release || { echo "release: course staff only: this tree has no release/ tool"; exit 2; }
@@ -103,7 +103,7 @@ gradescope: ## course staff: write Gradescope's autograder to ZIP (default autog
 	$(GO) run ./release -gradescope '$(ZIP)'
 
 stress: ## run the reference suites COUNT times under -race, PAR runs side by side
-	@pkgs=$$($(GO) run ./grader -list-packages $(LABFLAG)) || exit 2; \
+	@pkgs=$$($(GO) run ./grader list $(LABFLAG)) || exit 2; \
 	pkgs=$$(echo $$pkgs); \
 	cmd="$(GO) test -race -tags $(STRESS_TAGS) -count=$(COUNT) -timeout=0 $$pkgs"; \
 	echo "stress: $(PAR) x $$cmd"; \

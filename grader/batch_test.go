@@ -1,10 +1,7 @@
 package main
 
 import (
-	"archive/tar"
-	"archive/zip"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -20,253 +17,10 @@ import (
 	"time"
 
 	"golabs/internal/catalog"
+	"golabs/internal/intake/intaketest"
+	"golabs/internal/progress"
+	"golabs/internal/report"
 )
-
-// An archiveEntry is one entry of an archive made by a test.
-type archiveEntry struct {
-	name string
-	body string
-	size int    // if > 0, a body of this many zero bytes instead
-	kind string // "" for a file, "dir", "symlink" or "hardlink"
-}
-
-func (e archiveEntry) content() []byte {
-	if e.size > 0 {
-		return make([]byte, e.size)
-	}
-	return []byte(e.body)
-}
-
-func writeZip(t *testing.T, file string, entries ...archiveEntry) {
-	t.Helper()
-	var buf bytes.Buffer
-	w := zip.NewWriter(&buf)
-	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
-		switch e.kind {
-		case "dir":
-			h.SetMode(os.ModeDir | 0o755)
-		case "symlink":
-			h.SetMode(os.ModeSymlink | 0o777)
-		default:
-			h.SetMode(0o644)
-		}
-		f, err := w.CreateHeader(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.kind != "dir" {
-			f.Write(e.content())
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func writeTarGz(t *testing.T, file string, entries ...archiveEntry) {
-	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	w := tar.NewWriter(gz)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: tar.TypeReg}
-		body := e.content()
-		switch e.kind {
-		case "dir":
-			h.Typeflag, body = tar.TypeDir, nil
-		case "symlink":
-			h.Typeflag, h.Linkname, body = tar.TypeSymlink, e.body, nil
-		case "hardlink":
-			h.Typeflag, h.Linkname, body = tar.TypeLink, e.body, nil
-		}
-		h.Size = int64(len(body))
-		if err := w.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		w.Write(body)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	gz.Close()
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestSubmissionSafety reads tiny archives and folders that try to escape
-// the submission, smuggle a link or flood the disk: each is broken, with a
-// reason that says which entry and why.
-func TestSubmissionSafety(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	student := []string{"calc/add.go"}
-	good := archiveEntry{name: "calc/add.go", body: "package calc\n"}
-	// Small limits, so that the archives stay tiny; the real ones are the
-	// same code with larger numbers.
-	lim := limits{file: 1000, total: 2500, entries: 20}
-	big := archiveEntry{name: "calc/add.go", size: 1001}
-	for _, tc := range []struct {
-		name    string
-		entries []archiveEntry
-		want    string // "" if the submission is fine
-	}{
-		{"fine", []archiveEntry{{name: "alice/", kind: "dir"}, {name: "alice/calc/add.go", body: "package calc\n"}}, ""},
-		{"traversal", []archiveEntry{good, {name: "calc/../../evil.go", body: "x"}}, `"calc/../../evil.go" has a .. component`},
-		{"absolute", []archiveEntry{good, {name: "/etc/evil.go", body: "x"}}, `"/etc/evil.go" is an absolute path`},
-		{"symlink", []archiveEntry{{name: "calc/add.go", body: "/etc/passwd", kind: "symlink"}}, `"calc/add.go" is a symbolic link`},
-		{"oversized", []archiveEntry{big}, `"calc/add.go" is 1001 bytes, over the limit of 1000 bytes per file`},
-	} {
-		for _, kind := range []string{"zip", "tgz"} {
-			file := filepath.Join(dir, tc.name+"."+kind)
-			if kind == "zip" {
-				writeZip(t, file, tc.entries...)
-			} else {
-				writeTarGz(t, file, tc.entries...)
-			}
-			sub := &submission{id: tc.name, source: filepath.Base(file), path: file, kind: kind}
-			files, err := sub.read(student, lim)
-			checkBroken(t, tc.name+"."+kind, files, err, tc.want)
-		}
-	}
-
-	// Archive-specific ways to cheat, and archives that do not open.
-	zipBackslash := filepath.Join(dir, "backslash.zip")
-	writeZip(t, zipBackslash, archiveEntry{name: `..\evil.go`, body: "x"})
-	hardlink := filepath.Join(dir, "hardlink.tgz")
-	writeTarGz(t, hardlink, good, archiveEntry{name: "calc/mul.go", body: "/etc/passwd", kind: "hardlink"})
-	garbage := filepath.Join(dir, "garbage.zip")
-	os.WriteFile(garbage, []byte("not a zip"), 0o644)
-	garbageTgz := filepath.Join(dir, "garbage.tgz")
-	os.WriteFile(garbageTgz, []byte("not gzip"), 0o644)
-	var entries []archiveEntry
-	for i := range 3 {
-		entries = append(entries, archiveEntry{name: "f" + string(rune('a'+i)), size: 999})
-	}
-	tooMuch := filepath.Join(dir, "toomuch.zip")
-	writeZip(t, tooMuch, entries...)
-	entries = nil
-	for i := range 21 {
-		entries = append(entries, archiveEntry{name: strings.Repeat("d/", i+1), kind: "dir"})
-	}
-	tooMany := filepath.Join(dir, "toomany.tgz")
-	writeTarGz(t, tooMany, entries...)
-	for _, tc := range []struct {
-		file, kind, want string
-	}{
-		{zipBackslash, "zip", `"..\\evil.go" has a .. component`},
-		{hardlink, "tgz", `"calc/mul.go" is a hard link`},
-		{garbage, "zip", "cannot open garbage.zip as a zip archive"},
-		{garbageTgz, "tgz", "cannot open garbage.tgz as a gzip-compressed tar archive"},
-		{tooMuch, "zip", "the submission holds more than 2500 bytes, the limit"},
-		{tooMany, "tgz", "more than 20 entries"},
-	} {
-		sub := &submission{id: "x", source: filepath.Base(tc.file), path: tc.file, kind: tc.kind}
-		files, err := sub.read(student, lim)
-		checkBroken(t, filepath.Base(tc.file), files, err, tc.want)
-	}
-
-	// A folder submission may not hold links either.
-	folder := filepath.Join(dir, "folder")
-	os.MkdirAll(filepath.Join(folder, "calc"), 0o755)
-	os.WriteFile(filepath.Join(folder, "calc", "add.go"), []byte("package calc\n"), 0o644)
-	sub := &submission{id: "folder", source: "folder", path: folder, kind: "dir"}
-	files, err := sub.read(student, lim)
-	checkBroken(t, "folder", files, err, "")
-	if err := os.Symlink("/etc/passwd", filepath.Join(folder, "calc", "mul.go")); err != nil {
-		t.Fatal(err)
-	}
-	files, err = sub.read(student, lim)
-	checkBroken(t, "folder with a link", files, err, `"calc/mul.go" is a symbolic link`)
-}
-
-func checkBroken(t *testing.T, name string, files map[string][]byte, err error, want string) {
-	t.Helper()
-	var se *submissionError
-	switch {
-	case want == "" && err != nil:
-		t.Errorf("%s: %v, want it read", name, err)
-	case want == "" && len(files) != 1:
-		t.Errorf("%s: kept %v, want the one student file", name, files)
-	case want != "" && (!errors.As(err, &se) || !strings.Contains(err.Error(), want)):
-		t.Errorf("%s: error %v, want a broken submission: %s", name, err, want)
-	}
-}
-
-// TestLocate holds the rules that find student files in a submission.
-func TestLocate(t *testing.T) {
-	student := []string{"crawler/serial.go", "crawler/mutex.go", "kv/server.go", "rpcfail/server.go"}
-	for _, tc := range []struct {
-		name  string
-		files []string
-		found map[string]string
-		notes []string
-	}{
-		{
-			name:  "at the catalogue paths",
-			files: []string{"crawler/serial.go", "crawler/mutex.go", "kv/server.go", "rpcfail/server.go", "README.md"},
-			found: map[string]string{"crawler/serial.go": "crawler/serial.go", "crawler/mutex.go": "crawler/mutex.go", "kv/server.go": "kv/server.go", "rpcfail/server.go": "rpcfail/server.go"},
-		},
-		{
-			name:  "under a top folder",
-			files: []string{"golabs-alice/crawler/serial.go", "golabs-alice/kv/server.go", "golabs-alice/rpcfail/server.go", "__MACOSX/golabs-alice/crawler/._serial.go"},
-			found: map[string]string{"crawler/serial.go": "golabs-alice/crawler/serial.go", "kv/server.go": "golabs-alice/kv/server.go", "rpcfail/server.go": "golabs-alice/rpcfail/server.go"},
-			notes: []string{"crawler/mutex.go is missing; the stub was graded"},
-		},
-		{
-			name:  "flat, by unique base name",
-			files: []string{"serial.go", "mutex.go", "server.go"},
-			found: map[string]string{"crawler/serial.go": "serial.go", "crawler/mutex.go": "mutex.go"},
-			notes: []string{
-				"kv/server.go: server.go is not at that path, and another student file has its name; the stub was graded",
-				"rpcfail/server.go: server.go is not at that path, and another student file has its name; the stub was graded",
-			},
-		},
-		{
-			name:  "nested under one folder, flat",
-			files: []string{"alice/serial.go", "alice/notes.txt"},
-			found: map[string]string{"crawler/serial.go": "alice/serial.go"},
-			notes: []string{"crawler/mutex.go is missing; the stub was graded", "kv/server.go is missing; the stub was graded", "rpcfail/server.go is missing; the stub was graded"},
-		},
-		{
-			name:  "ambiguous",
-			files: []string{"v1/crawler/serial.go", "v2/crawler/serial.go", "a/mutex.go", "b/mutex.go", "crawler/serial.go.orig"},
-			found: map[string]string{},
-			notes: []string{
-				"crawler/serial.go is in several places (v1/crawler/serial.go, v2/crawler/serial.go); the stub was graded",
-				"crawler/mutex.go: several files are named mutex.go (a/mutex.go, b/mutex.go), none at crawler/mutex.go; the stub was graded",
-				"kv/server.go is missing; the stub was graded", "rpcfail/server.go is missing; the stub was graded",
-			},
-		},
-		{
-			name:  "the exact path wins",
-			files: []string{"crawler/serial.go", "old/crawler/serial.go"},
-			found: map[string]string{"crawler/serial.go": "crawler/serial.go"},
-			notes: []string{"crawler/mutex.go is missing; the stub was graded", "kv/server.go is missing; the stub was graded", "rpcfail/server.go is missing; the stub was graded"},
-		},
-	} {
-		found, notes := locate(student, tc.files)
-		if !equalMaps(found, tc.found) || strings.Join(notes, "\n") != strings.Join(tc.notes, "\n") {
-			t.Errorf("%s: locate(%q)\n got %v\n     %q\nwant %v\n     %q", tc.name, tc.files, found, notes, tc.found, tc.notes)
-		}
-	}
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
 
 // calcLab is a lab of a kit made by a test: two student files, two tests.
 var calcLab = &catalog.Lab{
@@ -294,10 +48,10 @@ func fakeBatch(t *testing.T, in, out string, graded *atomic.Int32) *batch {
 	var stderr bytes.Buffer
 	b := &batch{
 		root: root, labs: []*catalog.Lab{calcLab}, student: calcLab.StudentFiles,
-		selection: "labs=calc run= private=false", par: 1, jobs: 2, in: in, out: out,
+		selection: report.Selection{Labs: []string{"calc"}, Kit: "kit-1"}, par: 1, jobs: 2, in: in, out: out,
 		stdout: io.Discard, stderr: &stderr, progress: newBatchProgress(&stderr),
 	}
-	b.gradeTree = func(ctx context.Context, dir string) ([]*labResult, error) {
+	b.gradeTree = func(ctx context.Context, dir string) ([]*report.Lab, error) {
 		graded.Add(1)
 		if _, err := os.Stat(filepath.Join(dir, "calc", "add_solution.go")); err == nil {
 			t.Errorf("the copy of the kit holds the reference solution")
@@ -305,17 +59,21 @@ func fakeBatch(t *testing.T, in, out string, graded *atomic.Int32) *batch {
 		if _, err := os.Stat(filepath.Join(dir, "calc", "calc_test.go")); err != nil {
 			t.Errorf("the copy of the kit lacks the tests: %v", err)
 		}
-		lr := &labResult{lab: calcLab}
+		l := &report.Lab{ID: calcLab.ID, Title: calcLab.Title, File: calcLab.File, Spec: calcLab}
 		for _, tt := range calcLab.Tests {
 			file := map[string]string{"TestAdd": "add.go", "TestMul": "mul.go"}[tt.Name]
 			data, _ := os.ReadFile(filepath.Join(dir, "calc", file))
-			r := &result{test: tt, outcome: fail, reason: "not implemented yet", elapsed: 20 * time.Millisecond}
+			r := report.NewTest(tt)
+			r.SetElapsed(20 * time.Millisecond)
 			if strings.Contains(string(data), "done") {
-				r.outcome, r.reason = pass, ""
+				r.Decide(report.Pass, "")
+			} else {
+				r.Decide(report.Fail, "not implemented yet")
 			}
-			lr.results = append(lr.results, r)
+			l.Tests = append(l.Tests, r)
 		}
-		return []*labResult{lr}, nil
+		l.Total()
+		return []*report.Lab{l}, nil
 	}
 	return b
 }
@@ -346,7 +104,7 @@ func TestBatchResume(t *testing.T) {
 		"=carol/README": "nothing",
 		"notes.txt":     "not a submission",
 	})
-	writeZip(t, filepath.Join(in, "dave.zip"), archiveEntry{name: "../add.go", body: "done"})
+	intaketest.WriteZip(t, filepath.Join(in, "dave.zip"), intaketest.Entry{Name: "../add.go", Body: "done"})
 	var graded atomic.Int32
 	b := fakeBatch(t, in, out, &graded)
 	if code := b.run(context.Background()); code != exitOK || graded.Load() != 2 {
@@ -383,19 +141,23 @@ func TestBatchResume(t *testing.T) {
 	if got, w := csvString(rows), csvString(want); got != w {
 		t.Errorf("gradebook.csv:\n%s\nwant:\n%s", got, w)
 	}
-	var book gradebook
+	var book report.Gradebook
 	data, _ = os.ReadFile(filepath.Join(out, "gradebook.json"))
 	if err := json.Unmarshal(data, &book); err != nil {
 		t.Fatalf("gradebook.json: %v", err)
 	}
-	if book.MaxScore != 5 || book.Summary != (gradebookSummary{Submissions: 4, Graded: 2, Broken: 2}) ||
+	if book.MaxScore != 5 || book.Summary != (report.Summary{Submissions: 4, Graded: 2, Broken: 2}) ||
 		len(book.Submissions) != 4 || book.Submissions[1].ID != "alice" || book.Submissions[1].Hash == "" ||
 		len(book.Labs) != 1 || len(book.Labs[0].Tests) != 2 || book.Labs[0].Tests[1].Column != "calc/TestMul" {
 		t.Errorf("gradebook.json:\n%s", data)
 	}
 	page, _ := os.ReadFile(filepath.Join(out, "report.html"))
-	checkReport(t, string(page), "<td>bob</td><td class=\"num\">3/5</td>", "<title>90-100%: 1</title>", "<title>60-69%: 1</title>",
-		"<code>calc/TestMul</code></td><td class=\"num\">2</td><td class=\"num\">1/2</td>", "dave.zip")
+	for _, want := range []string{"<td>bob</td><td class=\"num\">3/5</td>", "<title>90-100%: 1</title>", "<title>60-69%: 1</title>",
+		"<code>calc/TestMul</code></td><td class=\"num\">2</td><td class=\"num\">1/2</td>", "dave.zip"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
 
 	// A second run grades nothing; a changed submission is graded again.
 	if code := b.run(context.Background()); code != exitOK || graded.Load() != 2 {
@@ -412,9 +174,14 @@ func TestBatchResume(t *testing.T) {
 	if !strings.Contains(string(data), "\nbob,5,5,5,3,2,graded,\n") {
 		t.Errorf("bob's new grade is not in the gradebook:\n%s", data)
 	}
-	b.fresh = true
+	// Changed tests (a new hash of the protected files) grade all again.
+	b.selection.Kit = "kit-2"
 	if code := b.run(context.Background()); code != exitOK || graded.Load() != 5 {
-		t.Fatalf("-fresh: exit %d, %d graded in all, want 0 and 5\n%s", code, graded.Load(), b.stderr)
+		t.Fatalf("after the tests changed: exit %d, %d graded in all, want 0 and 5\n%s", code, graded.Load(), b.stderr)
+	}
+	b.fresh = true
+	if code := b.run(context.Background()); code != exitOK || graded.Load() != 7 {
+		t.Fatalf("-fresh: exit %d, %d graded in all, want 0 and 7\n%s", code, graded.Load(), b.stderr)
 	}
 }
 
@@ -426,59 +193,13 @@ func csvString(rows [][]string) string {
 	return strings.Join(lines, "\n")
 }
 
-// checkReport checks that the HTML page is whole, self-contained, and holds
-// each of the snippets.
-func checkReport(t *testing.T, page string, snippets ...string) {
-	t.Helper()
-	if !strings.HasPrefix(page, "<!DOCTYPE html>\n") || !strings.HasSuffix(page, "</html>\n") {
-		t.Errorf("report.html is not a whole page:\n%s", page)
-	}
-	for _, tag := range []string{"table", "svg", "tr", "td", "th", "style", "head", "body", "code", "text", "title"} {
-		open := len(regexp.MustCompile(`<`+tag+`[ >]`).FindAllString(page, -1))
-		if closed := strings.Count(page, "</"+tag+">"); open != closed || (tag == "table" && open == 0) {
-			t.Errorf("report.html has %d <%s> and %d </%s>", open, tag, closed, tag)
-		}
-	}
-	// No reference to the network: no link, script, image or font to load.
-	for _, bad := range []string{"<script", "<link", "<img", "<iframe", `src="`, `href="`, "@import", "url(", "http://", "https://"} {
-		if strings.Contains(page, bad) {
-			t.Errorf("report.html holds %q: it must open offline and run nothing", bad)
-		}
-	}
-	for _, s := range snippets {
-		if !strings.Contains(page, s) {
-			t.Errorf("report.html lacks %q:\n%s", s, page)
-		}
-	}
-}
-
-// TestBatchReportEscapes renders a report whose ids and reasons come from
-// a malicious submission: they are shown, escaped, never run.
-func TestBatchReportEscapes(t *testing.T) {
-	book := &gradebook{
-		Selection: "labs=calc", MaxScore: 5,
-		Labs: []gradebookLab{{ID: "calc", MaxScore: 5, Tests: []gradebookTest{{Name: "TestAdd", Package: "./calc", MaxPoints: 5, Column: "calc/TestAdd"}}}},
-		Submissions: []*batchRecord{
-			{ID: "<script>alert(1)</script>", Source: "x.zip", Status: statusBroken, Reason: `entry "<img src=x onerror=alert(1)>" is a symbolic link`},
-			{ID: "eve", Status: statusGraded, Score: 0, MaxScore: 5, Notes: []string{"<b>bold</b>"}, Labs: []jsonLab{{ID: "calc", MaxScore: 5,
-				Tests: []jsonTest{{Name: "TestAdd", Package: "./calc", MaxPoints: 5, Result: fail, Reason: "</td></tr></table><script>", Seconds: 1.5}}}}},
-		},
-	}
-	page, err := book.html()
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkReport(t, string(page), "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
-		"&lt;b&gt;bold&lt;/b&gt;", "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;", "<td class=\"num\">1.50s</td>")
-}
-
 // TestBatchProgressBar draws the bar a terminal sees.
 func TestBatchProgressBar(t *testing.T) {
 	var buf bytes.Buffer
-	p := &batchProgress{w: &buf, tty: true}
+	p := &batchProgress{w: &buf, line: progress.Force(&buf)}
 	p.start(4)
-	p.finished(&batchRecord{ID: "a", Status: statusBroken, Reason: "no student files"})
-	p.finished(&batchRecord{ID: "b", Status: statusGraded})
+	p.finished(&report.Record{ID: "a", Status: report.StatusBroken, Reason: "no student files"})
+	p.finished(&report.Record{ID: "b", Status: report.StatusGraded})
 	p.end()
 	if !strings.Contains(buf.String(), "\r\x1b[K[##########..........] 2/4 submissions, 1 broken, ETA ") ||
 		!strings.Contains(buf.String(), "\r\x1b[Kbatch: [1/4] a: broken: no student files\n") || !strings.HasSuffix(buf.String(), "\n") {
@@ -533,7 +254,7 @@ func TestBatchCrawler(t *testing.T) {
 	}
 	base := t.TempDir()
 	in, out := filepath.Join(base, "submissions"), filepath.Join(base, "grades")
-	var ref []archiveEntry
+	var ref []intaketest.Entry
 	stubs := map[string]string{}
 	buildLine := regexp.MustCompile(`(?m)^//go:build .*\n`)
 	for _, name := range []string{"serial", "mutex", "channel", "pool"} {
@@ -541,7 +262,7 @@ func TestBatchCrawler(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref = append(ref, archiveEntry{name: "ref-lab1/crawler/" + name + ".go", body: buildLine.ReplaceAllString(string(sol), "")})
+		ref = append(ref, intaketest.Entry{Name: "ref-lab1/crawler/" + name + ".go", Body: buildLine.ReplaceAllString(string(sol), "")})
 		stub, err := os.ReadFile(filepath.Join(root, "crawler", name+".go"))
 		if err != nil {
 			t.Fatal(err)
@@ -549,7 +270,7 @@ func TestBatchCrawler(t *testing.T) {
 		stubs["stub/"+name+".go"] = string(stub)
 	}
 	writeFiles(t, in, stubs)
-	writeZip(t, filepath.Join(in, "ref.zip"), ref...)
+	intaketest.WriteZip(t, filepath.Join(in, "ref.zip"), ref...)
 	// A submission whose init writes into the submissions, the gradebook's
 	// folder, the kit, and any other submission's copy it can find: the
 	// sandbox must keep every write inside its own test.
@@ -561,8 +282,8 @@ func TestBatchCrawler(t *testing.T) {
 	writeFiles(t, in, map[string]string{"evil/serial.go": evil})
 	defer os.Remove(filepath.Join(root, "labkit-canary"))
 	defer os.Remove(filepath.Join(root, "crawler", "labkit-canary"))
-	writeTarGz(t, filepath.Join(in, "sneaky.tar.gz"), archiveEntry{name: "crawler/serial.go", body: "package crawler\n"},
-		archiveEntry{name: "../../.bashrc", body: "echo owned"})
+	intaketest.WriteTarGz(t, filepath.Join(in, "sneaky.tar.gz"), intaketest.Entry{Name: "crawler/serial.go", Body: "package crawler\n"},
+		intaketest.Entry{Name: "../../.bashrc", Body: "echo owned"})
 
 	var stdout, stderr bytes.Buffer
 	code := cli(context.Background(), []string{"batch", "-lab", "crawler", "-run", "^(TestSerialFakeFetcher|TestWorker)$", "-p", "2", in}, &stdout, &stderr)
@@ -592,14 +313,18 @@ func TestBatchCrawler(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(base, ".bashrc")); err == nil {
 		t.Errorf("the sneaky archive wrote outside the submission")
 	}
-	var rec batchRecord
+	var rec report.Record
 	data, _ = os.ReadFile(filepath.Join(out, "results", "stub.json"))
-	if err := json.Unmarshal(data, &rec); err != nil || rec.Labs[0].Tests[0].Result != fail ||
+	if err := json.Unmarshal(data, &rec); err != nil || rec.Labs[0].Tests[0].Result != report.Fail ||
 		!strings.Contains(rec.Labs[0].Tests[0].Reason, "not implemented") {
 		t.Errorf("results/stub.json (%v):\n%s", err, data)
 	}
 	page, _ := os.ReadFile(filepath.Join(out, "report.html"))
-	checkReport(t, string(page), "<td>ref</td><td class=\"num\">11/11</td>", "sneaky.tar.gz")
+	for _, want := range []string{"<td>ref</td><td class=\"num\">11/11</td>", "sneaky.tar.gz"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
 }
 
 // TestBatchError grades a submission whose grading fails for a reason that
@@ -613,7 +338,7 @@ func TestBatchError(t *testing.T) {
 	var graded atomic.Int32
 	b := fakeBatch(t, in, out, &graded)
 	fake := b.gradeTree
-	b.gradeTree = func(ctx context.Context, dir string) ([]*labResult, error) {
+	b.gradeTree = func(ctx context.Context, dir string) ([]*report.Lab, error) {
 		if data, _ := os.ReadFile(filepath.Join(dir, "calc", "mul.go")); string(data) == "stub" && graded.Load() == 0 {
 			graded.Add(1)
 			return nil, errors.New("the go command failed: disk full")
@@ -621,7 +346,7 @@ func TestBatchError(t *testing.T) {
 		return fake(ctx, dir)
 	}
 	b.jobs = 1
-	if code := b.run(context.Background()); code != exitCheck || !strings.Contains(b.stderr.(*bytes.Buffer).String(), "1 submission could not be graded") {
+	if code := b.run(context.Background()); code != exitFailed || !strings.Contains(b.stderr.(*bytes.Buffer).String(), "1 submission could not be graded") {
 		t.Fatalf("exit %d, want 1\n%s", code, b.stderr)
 	}
 	data, _ := os.ReadFile(filepath.Join(out, "gradebook.csv"))
@@ -633,5 +358,100 @@ func TestBatchError(t *testing.T) {
 	}
 	if code := b.run(context.Background()); code != exitOK || graded.Load() != 3 {
 		t.Errorf("second run: exit %d, %d graded in all, want 0 and 3 (alice again, bob unchanged)", code, graded.Load())
+	}
+}
+
+// TestShardsAndMerge grades a folder in three shards, as three machines
+// would, and joins their gradebooks: every submission is graded once, and
+// the joined gradebook is the one a single batch writes.
+func TestShardsAndMerge(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	in := filepath.Join(base, "in")
+	files := map[string]string{}
+	for i := range 12 {
+		files[fmt.Sprintf("s%02d/add.go", i)] = "done"
+	}
+	writeFiles(t, in, files)
+
+	var graded atomic.Int32
+	whole := fakeBatch(t, in, filepath.Join(base, "whole"), &graded)
+	if code := whole.run(context.Background()); code != exitOK {
+		t.Fatalf("the whole folder: exit %d\n%s", code, whole.stderr)
+	}
+	var dirs []string
+	seen := 0
+	for k := 1; k <= 3; k++ {
+		out := filepath.Join(base, fmt.Sprintf("shard-%d", k))
+		b := fakeBatch(t, in, out, &graded)
+		b.shard = shard{k, 3}
+		if code := b.run(context.Background()); code != exitOK {
+			t.Fatalf("shard %d: exit %d\n%s", k, code, b.stderr)
+		}
+		var book report.Gradebook
+		data, _ := os.ReadFile(filepath.Join(out, "gradebook.json"))
+		if err := json.Unmarshal(data, &book); err != nil || book.Shard != fmt.Sprintf("%d/3", k) {
+			t.Fatalf("shard %d's gradebook (%v):\n%s", k, err, data)
+		}
+		seen += len(book.Submissions)
+		dirs = append(dirs, out)
+	}
+	if seen != 12 || graded.Load() != 24 {
+		t.Errorf("the shards hold %d submissions and graded %d in all with the whole folder, want 12 and 24", seen, graded.Load())
+	}
+
+	merged := filepath.Join(base, "merged")
+	var stdout, stderr bytes.Buffer
+	if code := cli(context.Background(), append([]string{"merge", "-out", merged}, dirs...), &stdout, &stderr); code != exitOK {
+		t.Fatalf("merge: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Batch: 12 submissions: 12 graded, 0 broken") {
+		t.Errorf("merge: %s", stdout.String())
+	}
+	got, _ := os.ReadFile(filepath.Join(merged, "gradebook.csv"))
+	want, _ := os.ReadFile(filepath.Join(base, "whole", "gradebook.csv"))
+	if string(got) != string(want) {
+		t.Errorf("the merged gradebook.csv:\n%s\nwant, as one batch writes it:\n%s", got, want)
+	}
+	if results, _ := filepath.Glob(filepath.Join(merged, "results", "*.json")); len(results) != 12 {
+		t.Errorf("merge wrote %d results, want 12", len(results))
+	}
+
+	// Shards that cannot be joined.
+	for _, tc := range []struct {
+		dirs []string
+		want string
+	}{
+		{[]string{dirs[0], dirs[0]}, "shard 1/3 is given twice"},
+		{[]string{dirs[0], filepath.Join(base, "whole")}, "is in"},
+		{[]string{filepath.Join(base, "nothing")}, "name the folders grader batch -out wrote"},
+	} {
+		stderr.Reset()
+		if code := cli(context.Background(), append([]string{"merge", "-out", filepath.Join(base, "bad")}, tc.dirs...), io.Discard, &stderr); code != exitSetup ||
+			!strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("merge %v: exit %d, want 2 and %q:\n%s", tc.dirs, code, tc.want, stderr.String())
+		}
+	}
+	other := fakeBatch(t, in, filepath.Join(base, "other-kit"), &graded)
+	other.selection.Kit = "kit-2"
+	other.shard = shard{2, 3}
+	other.run(context.Background())
+	stderr.Reset()
+	if code := cli(context.Background(), []string{"merge", "-out", filepath.Join(base, "bad"), dirs[0], filepath.Join(base, "other-kit")}, io.Discard, &stderr); code != exitSetup ||
+		!strings.Contains(stderr.String(), "grade every shard with the same flags and the same kit") {
+		t.Errorf("merging shards of different kits: exit %d\n%s", code, stderr.String())
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	for in, want := range map[string]shard{"": {}, "1/1": {1, 1}, "3/4": {3, 4}} {
+		if got, err := parseShard(in); err != nil || got != want {
+			t.Errorf("parseShard(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"0/4", "5/4", "4", "a/b", "1/0", "-1/3"} {
+		if _, err := parseShard(bad); err == nil || !strings.Contains(err.Error(), "want K/N with 1 <= K <= N") {
+			t.Errorf("parseShard(%q): %v, want an error", bad, err)
+		}
 	}
 }

@@ -3,18 +3,25 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"golabs/internal/catalog"
+	"golabs/internal/gradehook"
+	"golabs/internal/grading"
+	"golabs/internal/layout"
 	"golabs/internal/mutant"
+	"golabs/internal/report"
+	"golabs/internal/sandbox"
 )
 
 // stubBound is how long grading a lab's stubs may take, all tests included:
@@ -23,15 +30,16 @@ const stubBound = 30 * time.Second
 
 // The builds the self-check grades. It always includes the private tests.
 var (
-	stubBuild      = gradeOptions{tags: "private", private: true}
-	referenceBuild = gradeOptions{tags: "solution,private", private: true}
+	stubBuild      = grading.Selection{Tags: "private", Private: true}
+	referenceBuild = grading.Selection{Tags: "solution,private", Private: true}
 )
 
 // A selfCheck is one run of -check: what it found, lab by lab.
 type selfCheck struct {
-	g       *grader
+	g       *grading.Grader
+	all     []*catalog.Lab // the whole catalogue
 	runs    int
-	style   style
+	style   report.Style
 	verbose bool
 
 	mu       sync.Mutex
@@ -58,22 +66,86 @@ type labCheck struct {
 	mutantRep bytes.Buffer
 }
 
-// runCheck runs the self-check of labs, prints its report on w, and returns
-// the exit status.
-func runCheck(ctx context.Context, g *grader, labs []*catalog.Lab, runs int, w io.Writer, s style, verbose bool) int {
+// runCheck runs the self-check: go run ./grader check.
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var (
+		k       kitFlags
+		runs    int
+		par     int
+		verbose bool
+		sbMode  string
+	)
+	fs := flag.NewFlagSet("grader check", flag.ContinueOnError)
+	k.register(fs)
+	fs.IntVar(&runs, "runs", 3, "how many `times` to run the reference")
+	fs.IntVar(&par, "p", runtime.NumCPU(), "run at most `n` processes at once")
+	fs.BoolVar(&verbose, "v", false, "print the output of every test that went wrong, and each mutant's verdicts")
+	fs.StringVar(&sbMode, "sandbox", "auto", "isolate each test process: `mode` auto, bwrap, namespaces or none")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./grader check [flags]\n\n"+
+			"Proves the kit sound, lab by lab: the catalogue matches the code, the reference earns full marks\n"+
+			"-runs times, the stubs earn nothing, every mutant loses points, the manifest is up to date.\n"+
+			"Exit status: 0 sound, 1 a problem found, 2 usage or setup error.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	code := parse(fs, args, stderr, func() error {
+		switch {
+		case runs < 1:
+			return fmt.Errorf("-runs %d: run the reference at least once", runs)
+		case par < 1:
+			return fmt.Errorf("-p %d: run at least one process at a time", par)
+		case fs.NArg() > 0:
+			return fmt.Errorf("unexpected argument %q: name labs with -lab", fs.Arg(0))
+		}
+		return nil
+	})
+	if code >= 0 {
+		return code
+	}
+	root, all, labs, err := k.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "grader check: %v\n", err)
+		return exitSetup
+	}
+	sb, err := chooseSandbox(sbMode)
+	if err != nil {
+		fmt.Fprintf(stderr, "grader check: %v\n", err)
+		return exitSetup
+	}
+	if sb.Kind() == sandbox.None && sbMode == "auto" {
+		fmt.Fprintf(stderr, "grader check: tests run unsandboxed, with your rights: %s\n", sb.Why())
+	}
+	g, err := grading.New(ctx, grading.Options{Root: root, Par: par, Sandbox: sb, Progress: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "grader check: %v\n", err)
+		return exitSetup
+	}
+	defer g.Close()
+	code = selfCheckLabs(ctx, g, all, labs, runs, stdout, style(stdout), verbose)
+	g.ClearProgress()
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "grader check: interrupted\n")
+		return exitSetup
+	}
+	return code
+}
+
+// selfCheckLabs runs the self-check of labs, prints its report on w, and
+// returns the exit status.
+func selfCheckLabs(ctx context.Context, g *grading.Grader, all, labs []*catalog.Lab, runs int, w io.Writer, s report.Style, verbose bool) int {
 	start := time.Now()
-	c := &selfCheck{g: g, runs: runs, style: s, verbose: verbose}
+	c := &selfCheck{g: g, all: all, runs: runs, style: s, verbose: verbose}
 	checks := make([]*labCheck, len(labs))
 	for i, lab := range labs {
 		checks[i] = &labCheck{lab: lab}
 	}
 	// say clears the progress line first, so the two do not mix.
 	say := func(format string, args ...any) {
-		g.progress.clear()
+		g.ClearProgress()
 		fmt.Fprintf(w, format, args...)
 	}
 	say("Self-check of %s: catalogue, stubs, reference (%d runs), mutants, manifest; at most %d processes at once\n",
-		labNames(labs), runs, cap(g.runs.slots))
+		labNames(labs), runs, g.Par())
 
 	// 1. Mutant headers, which need nothing built.
 	for _, lc := range checks {
@@ -103,28 +175,20 @@ func runCheck(ctx context.Context, g *grader, labs []*catalog.Lab, runs int, w i
 	// 5. The manifest of the protected files, against the tree.
 	var manifestRep bytes.Buffer
 	c.checkManifest(labs, &manifestRep)
-	say("\nThe manifest (%s) is up to date\n%s", manifestFile, manifestRep.String())
+	say("\nThe manifest (%s) is up to date\n%s", layout.ManifestFile, manifestRep.String())
 
 	elapsed := time.Since(start).Round(time.Second)
 	if n := len(c.problems); n > 0 {
-		say("\n%s:\n", plural(n, "problem"))
+		say("\n%s:\n", report.Plural(n, "problem"))
 		for _, p := range c.problems {
-			say("  - %s\n", indent(p, "    ")[4:])
+			say("  - %s\n", report.Indent(p, "    ")[4:])
 		}
-		say("Check: %s: %s in %s (%s)\n", s.paint("FAIL", false), plural(n, "problem"), labNames(labs), elapsed)
-		return exitCheck
+		say("Check: %s: %s in %s (%s)\n", s.Paint("FAIL", false), report.Plural(n, "problem"), labNames(labs), elapsed)
+		return exitFailed
 	}
 	say("\nCheck: %s: %s sound: catalogue, stubs, %s, %s caught (%s)\n",
-		s.paint("PASS", true), labNames(labs), plural(runs, "reference run"), plural(c.mutants, "mutant"), elapsed)
+		s.Paint("PASS", true), labNames(labs), report.Plural(runs, "reference run"), report.Plural(c.mutants, "mutant"), elapsed)
 	return exitOK
-}
-
-// plural returns "1 problem" or "2 problems".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // parallel calls fn for each lab check at once and waits for them all.
@@ -140,7 +204,7 @@ func parallel(checks []*labCheck, fn func(*labCheck)) {
 // their headers against the catalogue.
 func (c *selfCheck) findMutants(lc *labCheck) {
 	for _, pkg := range lc.lab.Packages {
-		ms, err := mutant.Find(c.g.root, pkg)
+		ms, err := mutant.Find(c.g.Root(), pkg)
 		if err != nil {
 			for _, e := range strings.Split(err.Error(), "\n") {
 				c.problem("%s: malformed mutant: %s", lc.lab.ID, e)
@@ -166,41 +230,41 @@ func (c *selfCheck) findMutants(lc *labCheck) {
 // lab and compares each build's tests with the catalogue.
 func (c *selfCheck) checkCatalogue(ctx context.Context, lc *labCheck) {
 	lab := lc.lab
-	for _, err := range hookFirst(c.g.root, lab) {
+	for _, err := range hookFirst(c.g.Root(), lab) {
 		c.problem("%s: %v", lab.ID, err)
-		fmt.Fprintf(&lc.catalogue, "  %s  %v\n", c.style.paint("FAIL", false), err)
+		fmt.Fprintf(&lc.catalogue, "  %s  %v\n", c.style.Paint("FAIL", false), err)
 	}
-	n, errs := handoutQuotes(c.g.root, lab)
+	n, errs := handoutQuotes(c.g.Root(), lab)
 	for _, err := range errs {
 		c.problem("%s: %v", lab.ID, err)
-		fmt.Fprintf(&lc.catalogue, "  %s  %v\n", c.style.paint("FAIL", false), err)
+		fmt.Fprintf(&lc.catalogue, "  %s  %v\n", c.style.Paint("FAIL", false), err)
 	}
 	if n > 0 && len(errs) == 0 {
 		fmt.Fprintf(&lc.catalogue, "  ok    %s: the %d failure messages it quotes are all printed by the tests\n", lab.Handout, n)
 	}
 	for _, b := range []struct {
 		name string
-		opts gradeOptions
+		sel  grading.Selection
 		ok   *bool
 	}{{"stubs", stubBuild, &lc.stubsOK}, {"reference", referenceBuild, &lc.refOK}} {
-		bins, err := c.g.prepare(ctx, lab, lab.Packages, b.opts)
+		bins, err := c.g.Prepare(ctx, lab, lab.Packages, b.sel)
 		*b.ok = err == nil
 		if err != nil {
 			for _, e := range strings.Split(err.Error(), "\n") {
 				c.problem("%s: %s", lab.ID, e)
 			}
-			fmt.Fprintf(&lc.catalogue, "  %s  %s: %v\n", c.style.paint("FAIL", false), b.name, indent(err.Error(), "    ")[4:])
+			fmt.Fprintf(&lc.catalogue, "  %s  %s: %v\n", c.style.Paint("FAIL", false), b.name, report.Indent(err.Error(), "    ")[4:])
 		}
 		for _, pkg := range lab.Packages {
 			bin := bins[pkg]
 			switch {
-			case bin.failed():
+			case bin.Failed():
 				*b.ok = false
-				c.problem("%s: the %s of %s do not compile: %s", lab.ID, b.name, bin.describe(), bin.compileError())
-				fmt.Fprintf(&lc.catalogue, "  %s  %s of %s do not compile:\n%s\n", c.style.paint("FAIL", false), b.name, bin.describe(), indent(bin.output, "      "))
-			case bin.err == nil && err == nil:
+				c.problem("%s: the %s of %s do not compile: %s", lab.ID, b.name, bin.Describe(), bin.BuildError().FirstError())
+				fmt.Fprintf(&lc.catalogue, "  %s  %s of %s do not compile:\n%s\n", c.style.Paint("FAIL", false), b.name, bin.Describe(), report.Indent(bin.Output, "      "))
+			case bin.Err == nil && err == nil:
 				fmt.Fprintf(&lc.catalogue, "  ok    %s: %d tests, %d graded (built in %.1fs)\n",
-					bin.describe(), len(bin.tests), countGraded(lab, pkg, true), bin.elapsed.Seconds())
+					bin.Describe(), len(bin.Tests), countGraded(lab, pkg, true), bin.Elapsed.Seconds())
 			}
 		}
 	}
@@ -225,41 +289,40 @@ func (c *selfCheck) checkStubs(ctx context.Context, lc *labCheck) {
 		return
 	}
 	start := time.Now()
-	lr, err := c.g.grade(ctx, lc.lab, stubBuild)
+	lr, err := c.g.Grade(ctx, lc.lab, stubBuild)
 	elapsed := time.Since(start)
 	if err != nil {
 		c.problem("%s: grading the stubs: %v", lc.lab.ID, err)
 		return
 	}
 	bad := 0
-	for _, r := range lr.results {
+	for _, r := range lr.Tests {
 		var why string
 		switch {
-		case r.outcome == pass:
+		case r.Result == report.Pass:
 			why = "passed: a stub must fail every test of its part, or the test does not test the student's code"
-		case r.outcome == timeout:
+		case r.Result == report.Timeout:
 			why = "timed out: a stub must return at once and its tests fail fast"
-		case !r.stubbed:
-			why = fmt.Sprintf("failed (%s: %s) without saying \"not implemented\": a stub panics with a message that says it is not implemented yet, and the test must show it",
-				r.outcome.label(), r.reason)
+		case !r.Stubbed:
+			why = fmt.Sprintf("failed (%s: %s) without saying %q: a stub panics with a message that says it is not implemented yet, and the test must show it",
+				r.Result.Label(), r.Reason, gradehook.NotImplemented)
 		default:
 			if why = stubPartWrong(lc.lab, r); why == "" {
 				continue
 			}
 		}
 		bad++
-		c.problem("%s: on the stubs, %s %s", lc.lab.ID, r.test.Name, why)
-		fmt.Fprintf(w, "  %s  %s %s\n", c.style.paint("FAIL", false), r.test.Name, why)
+		c.problem("%s: on the stubs, %s %s", lc.lab.ID, r.Name, why)
+		fmt.Fprintf(w, "  %s  %s %s\n", c.style.Paint("FAIL", false), r.Name, why)
 		c.printOutput(w, r)
 	}
 	if elapsed > stubBound {
 		c.problem("%s: grading the stubs took %s, more than %s: a stub must make its tests fail at once", lc.lab.ID, elapsed.Round(100*time.Millisecond), stubBound)
-		fmt.Fprintf(w, "  %s  took %.1fs (bound %s)\n", c.style.paint("FAIL", false), elapsed.Seconds(), stubBound)
+		fmt.Fprintf(w, "  %s  took %.1fs (bound %s)\n", c.style.Paint("FAIL", false), elapsed.Seconds(), stubBound)
 	}
-	earned, _ := lr.score()
 	if bad == 0 && elapsed <= stubBound {
-		fmt.Fprintf(w, "  ok    %d/%d tests fail, each saying \"not implemented\"; %d points earned (%.1fs, bound %s)\n",
-			len(lr.results), len(lr.results), earned, elapsed.Seconds(), stubBound)
+		fmt.Fprintf(w, "  ok    %d/%d tests fail, each saying %q; %d points earned (%.1fs, bound %s)\n",
+			len(lr.Tests), len(lr.Tests), gradehook.NotImplemented, lr.Score, elapsed.Seconds(), stubBound)
 	}
 }
 
@@ -270,21 +333,21 @@ var stubMark = regexp.MustCompile(`\((docs/[\w./-]+\.md), part ([A-Z])\)`)
 // of lab failed on names: the lab's handout, and the test's own part or an
 // earlier one (a student who has done the parts up to a test's must be able
 // to pass it). It returns what is wrong, or "".
-func stubPartWrong(lab *catalog.Lab, r *result) string {
-	m := stubMark.FindStringSubmatch(r.output)
+func stubPartWrong(lab *catalog.Lab, r *report.Test) string {
+	m := stubMark.FindStringSubmatch(r.Output)
 	if m == nil {
 		return ""
 	}
 	if lab.Handout != "" && m[1] != lab.Handout {
 		return fmt.Sprintf("fails on a stub whose message sends the student to %s, not to the lab's handout %s", m[1], lab.Handout)
 	}
-	part := lab.Part(r.test.Part)
+	part := lab.Part(r.Part)
 	if part == nil || len(part.Title) < 2 || part.Title[1] != '.' {
 		return ""
 	}
 	if letter := part.Title[:1]; m[2] > letter {
 		return fmt.Sprintf("is a test of part %s (%s) but fails on a stub that says part %s: either the stub names the wrong part, "+
-			"or a student who has done the parts up to %s cannot pass the test", letter, r.test.Part, m[2], letter)
+			"or a student who has done the parts up to %s cannot pass the test", letter, r.Part, m[2], letter)
 	}
 	return ""
 }
@@ -297,38 +360,37 @@ func (c *selfCheck) checkReference(ctx context.Context, lc *labCheck) {
 		fmt.Fprintf(w, "  skipped: the reference does not build or does not match the catalogue\n")
 		return
 	}
-	runs := make([]*labResult, c.runs)
+	runs := make([]*report.Lab, c.runs)
 	errs := make([]error, c.runs)
 	times := make([]time.Duration, c.runs)
 	var wg sync.WaitGroup
 	for i := range runs {
 		wg.Go(func() {
 			start := time.Now()
-			runs[i], errs[i] = c.g.grade(ctx, lc.lab, referenceBuild)
+			runs[i], errs[i] = c.g.Grade(ctx, lc.lab, referenceBuild)
 			times[i] = time.Since(start)
 		})
 	}
 	wg.Wait()
 	var (
 		scores  []string
-		slowest *result
+		slowest *report.Test
 	)
 	for i, lr := range runs {
 		if errs[i] != nil {
 			c.problem("%s: reference run %d: %v", lc.lab.ID, i+1, errs[i])
 			continue
 		}
-		earned, max := lr.score()
-		scores = append(scores, c.style.paint(fmt.Sprintf("%d/%d", earned, max), earned == max))
-		for _, r := range lr.results {
-			if slowest == nil || r.elapsed > slowest.elapsed {
+		scores = append(scores, c.style.Paint(fmt.Sprintf("%d/%d", lr.Score, lr.MaxScore), lr.Score == lr.MaxScore))
+		for _, r := range lr.Tests {
+			if slowest == nil || r.Elapsed > slowest.Elapsed {
 				slowest = r
 			}
-			if r.outcome == pass {
+			if r.Result == report.Pass {
 				continue
 			}
-			c.problem("%s: the reference fails %s in run %d: %s: %s", lc.lab.ID, r.test.Name, i+1, r.outcome.label(), r.reason)
-			fmt.Fprintf(w, "  %s  run %d: %s %s: %s\n", c.style.paint("FAIL", false), i+1, r.test.Name, r.outcome.label(), r.reason)
+			c.problem("%s: the reference fails %s in run %d: %s: %s", lc.lab.ID, r.Name, i+1, r.Result.Label(), r.Reason)
+			fmt.Fprintf(w, "  %s  run %d: %s %s: %s\n", c.style.Paint("FAIL", false), i+1, r.Name, r.Result.Label(), r.Reason)
 			c.printOutput(w, r)
 		}
 	}
@@ -336,9 +398,9 @@ func (c *selfCheck) checkReference(ctx context.Context, lc *labCheck) {
 		fmt.Fprintf(w, "  runs: %s\n", strings.Join(scores, ", "))
 	}
 	if slowest != nil {
-		fmt.Fprintf(w, "  slowest test: %s, %.1fs of its %s limit\n", slowest.test.Name, slowest.elapsed.Seconds(), shortDuration(slowest.test.Timeout))
-		if slowest.elapsed > slowest.test.Timeout/2 {
-			fmt.Fprintf(w, "  note: %s takes more than half its time limit on the reference; a loaded machine may time it out\n", slowest.test.Name)
+		fmt.Fprintf(w, "  slowest test: %s, %.1fs of its %s limit\n", slowest.Name, slowest.Elapsed.Seconds(), report.ShortDuration(slowest.Spec.Timeout))
+		if slowest.Elapsed > slowest.Spec.Timeout/2 {
+			fmt.Fprintf(w, "  note: %s takes more than half its time limit on the reference; a loaded machine may time it out\n", slowest.Name)
 		}
 	}
 }
@@ -355,7 +417,7 @@ func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
 		return
 	}
 	type verdict struct {
-		lr  *labResult
+		lr  *report.Lab
 		err error
 	}
 	verdicts := make([]verdict, len(lc.mutants))
@@ -368,8 +430,8 @@ func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
 	}
 	wg.Wait()
 
-	tw := newTable()
-	tw.row("  MUTANT\t%s\tLOST\tSLOWEST\tBUG, AND THE TESTS THAT MUST FAIL", c.style.header("CAUGHT"))
+	tw := report.NewTable()
+	tw.Row("  MUTANT\t%s\tLOST\tSLOWEST\tBUG, AND THE TESTS THAT MUST FAIL", c.style.Header("CAUGHT"))
 	var notes bytes.Buffer
 	for i, m := range lc.mutants {
 		v := verdicts[i]
@@ -379,28 +441,26 @@ func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
 		case v.err != nil:
 			c.problem("%s: mutant %s: %v", lc.lab.ID, m.Name, v.err)
 			caught = "error"
-		case len(v.lr.broken) > 0:
-			b := v.lr.broken[0]
-			c.problem("%s: mutant %s does not compile: %s: a mutant is a plausible bug, so it must build", lc.lab.ID, m.Name, b.compileError())
+		case len(v.lr.BuildErrors) > 0:
+			b := v.lr.BuildErrors[0]
+			c.problem("%s: mutant %s does not compile: %s: a mutant is a plausible bug, so it must build", lc.lab.ID, m.Name, b.FirstError())
 			caught = "error"
-			fmt.Fprintf(&notes, "  %s does not compile:\n%s\n", m.Name, indent(b.output, "      "))
+			fmt.Fprintf(&notes, "  %s does not compile:\n%s\n", m.Name, report.Indent(b.Output, "      "))
 		default:
 			c.mu.Lock()
 			c.mutants++
 			c.mu.Unlock()
 			var passed, timedOut []string
 			points := 0
-			for _, r := range v.lr.results {
-				slowest = max(slowest, r.elapsed)
+			for _, r := range v.lr.Tests {
+				slowest = max(slowest, r.Elapsed)
 				switch {
-				case r.outcome == pass:
-					passed = append(passed, r.test.Name)
-				case r.outcome == timeout:
-					timedOut = append(timedOut, r.test.Name)
+				case r.Result == report.Pass:
+					passed = append(passed, r.Name)
+				case r.Result == report.Timeout:
+					timedOut = append(timedOut, r.Name)
 				}
-				if r.outcome != pass {
-					points += r.test.Points
-				}
+				points += r.MaxPoints - r.Points
 			}
 			lost = fmt.Sprintf("-%d", points)
 			if len(passed) == 0 {
@@ -418,26 +478,26 @@ func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
 					m.Name, strings.Join(timedOut, ", "))
 			}
 			if c.verbose {
-				for _, r := range v.lr.results {
-					fmt.Fprintf(&notes, "  %s: %s %s: %s\n", m.Name, r.test.Name, r.outcome.label(), r.reason)
+				for _, r := range v.lr.Tests {
+					fmt.Fprintf(&notes, "  %s: %s %s: %s\n", m.Name, r.Name, r.Result.Label(), r.Reason)
 				}
 			}
 		}
-		tw.row("  %s\t%s\t%s\t%s\t%s", m.Name, c.style.paint(fmt.Sprintf("%-5s", caught), caught == "yes"), lost, seconds(slowest), m.Bug)
-		tw.row("  \t\t\t\t%s", strings.Join(m.MustFail, " "))
+		tw.Row("  %s\t%s\t%s\t%s\t%s", m.Name, c.style.Paint(fmt.Sprintf("%-5s", caught), caught == "yes"), lost, report.Seconds(slowest), m.Bug)
+		tw.Row("  \t\t\t\t%s", strings.Join(m.MustFail, " "))
 	}
-	tw.writeTo(w)
+	tw.Print(w)
 	w.Write(notes.Bytes())
 }
 
 // gradeMutant grades the reference with the mutant in place, on the tests
 // that must fail.
-func (c *selfCheck) gradeMutant(ctx context.Context, lab *catalog.Lab, m *mutant.Mutant) (*labResult, error) {
-	dir := filepath.Join(c.g.builds.tmp, "mutants", lab.ID+"-"+m.Name)
+func (c *selfCheck) gradeMutant(ctx context.Context, lab *catalog.Lab, m *mutant.Mutant) (*report.Lab, error) {
+	dir := filepath.Join(c.g.TempDir(), "mutants", lab.ID+"-"+m.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	data, err := m.Overlay(c.g.root, dir)
+	data, err := m.Overlay(c.g.Root(), dir)
 	if err != nil {
 		return nil, err
 	}
@@ -445,15 +505,15 @@ func (c *selfCheck) gradeMutant(ctx context.Context, lab *catalog.Lab, m *mutant
 	if err := os.WriteFile(overlay, data, 0o644); err != nil {
 		return nil, err
 	}
-	opts := referenceBuild
-	opts.overlay = overlay
-	opts.keep = func(t catalog.Test) bool { return t.Package == m.Package && slices.Contains(m.MustFail, t.Name) }
-	return c.g.grade(ctx, lab, opts)
+	sel := referenceBuild
+	sel.Overlay = overlay
+	sel.Keep = func(t catalog.Test) bool { return t.Package == m.Package && slices.Contains(m.MustFail, t.Name) }
+	return c.g.Grade(ctx, lab, sel)
 }
 
 // printOutput prints a failing test's output when -v asks for it.
-func (c *selfCheck) printOutput(w io.Writer, r *result) {
-	if c.verbose && r.output != "" {
-		fmt.Fprintf(w, "%s\n", indent(strings.TrimRight(r.output, "\n"), "        "))
+func (c *selfCheck) printOutput(w io.Writer, r *report.Test) {
+	if c.verbose && r.Output != "" {
+		fmt.Fprintf(w, "%s\n", report.Indent(strings.TrimRight(r.Output, "\n"), "        "))
 	}
 }

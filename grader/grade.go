@@ -3,229 +3,161 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
+	"time"
 
-	"golabs/internal/catalog"
-	"golabs/internal/guard"
+	"golabs/internal/grading"
+	"golabs/internal/progress"
+	"golabs/internal/report"
 	"golabs/internal/sandbox"
 )
 
-// A grader grades labs: it builds their test binaries and runs their tests.
-type grader struct {
-	root     string // the repository root, absolute
-	sandbox  *sandbox.Sandbox
-	builds   *builder
-	runs     *runner
-	progress *progress // nil when nobody watches
+// gradeFlags is the command line of grading, the default command.
+type gradeFlags struct {
+	kitFlags
+	selectFlags
+	overlay    string
+	verbose    bool
+	json       bool
+	markdown   bool
+	gradescope string
+	junit      string
+	strict     bool
 }
 
-// gradeOptions say how to grade: which build, and which tests.
-type gradeOptions struct {
-	tags    string // build tags, "" for the student's code
-	overlay string // -overlay file, or ""
-	private bool   // grade private tests too
-	// keep selects the tests to grade among those private allows; nil keeps all.
-	keep func(catalog.Test) bool
+func (c *gradeFlags) check() error {
+	if err := c.selectFlags.check(); err != nil {
+		return err
+	}
+	if c.markdown && c.json {
+		return errors.New("-markdown and -json cannot be combined: choose one format for standard output " +
+			"(-gradescope and -junit write files, and go with either)")
+	}
+	return nil
 }
 
-// A labResult is the grading of one lab.
-type labResult struct {
-	lab     *catalog.Lab
-	results []*result        // the graded tests, in catalogue order
-	broken  []*binary        // the packages that did not compile
-	refused []guard.Finding  // what the static check of the student files refused
-	sandbox *sandbox.Sandbox // how the tests were isolated
-}
-
-// sandboxOf returns how the tests of labs were isolated.
-func sandboxOf(labs []*labResult) *sandbox.Sandbox {
-	for _, lr := range labs {
-		if lr.sandbox != nil {
-			return lr.sandbox
+// runGrade grades the labs and prints the report.
+func runGrade(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := &gradeFlags{}
+	fs := flag.NewFlagSet("grader", flag.ContinueOnError)
+	c.kitFlags.register(fs)
+	c.selectFlags.register(fs)
+	fs.StringVar(&c.overlay, "overlay", "", "pass -overlay `file` to go")
+	fs.BoolVar(&c.verbose, "v", false, "print the output of every test that did not pass")
+	fs.BoolVar(&c.json, "json", false, "print the result as JSON (schema: docs/grader.md)")
+	fs.BoolVar(&c.markdown, "markdown", false, "print the result as Markdown, for a CI job summary")
+	fs.StringVar(&c.gradescope, "gradescope", "", "also write Gradescope's results.json to `file`")
+	fs.StringVar(&c.junit, "junit", "", "also write the result as JUnit XML to `file`")
+	fs.BoolVar(&c.strict, "strict", false, "refuse to grade if protected files changed (exit 3); exit 1 if a point was missed")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./grader [flags]\n       go run ./grader COMMAND [flags]   (check, flakes, manifest, list, batch, merge, intake; COMMAND -h tells more)\n\n"+
+			"Grades the labs of the catalogue in labs/: each test in a process of its own, then \"Score: X/Y\".\n"+
+			"Exit status: 0 graded, 2 usage or setup error; with -strict, 1 if a point was missed and 3 if\n"+
+			"protected files changed. The manual: docs/grader.md.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if code := parse(fs, args, stderr, c.check); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "grader: unexpected argument %q: name labs with -lab, or a command: check, flakes, manifest, list, batch, merge, intake\n", fs.Arg(0))
+		return exitSetup
+	}
+	start := time.Now()
+	reported := false // the report files hold the grading
+	// Gradescope shows the student why the grader could not grade, rather
+	// than an autograder that produced nothing.
+	failed := func(problem string) {
+		if !reported && c.gradescope != "" {
+			if err := report.WriteGradescopeFailure(c.gradescope, problem); err != nil {
+				fmt.Fprintf(stderr, "grader: %v\n", err)
+			}
 		}
 	}
-	return sandbox.Unsandboxed("")
-}
+	setupErr := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "grader: "+format+"\n", args...)
+		failed(fmt.Sprintf(format, args...))
+		return exitSetup
+	}
 
-// sandboxLine describes the sandbox in one line, for the text report.
-func sandboxLine(sb *sandbox.Sandbox) string {
-	if sb.Kind() == sandbox.None {
-		if sb.Why() == "" {
-			return "Sandbox: none"
-		}
-		return "Sandbox: none: " + sb.Why()
-	}
-	return "Sandbox: " + string(sb.Kind()) + " (files read-only but a scratch folder, loopback network only, processes apart; limits on memory, disk, threads)"
-}
-
-func (lr *labResult) score() (earned, max int) {
-	for _, r := range lr.results {
-		earned += r.earned()
-		max += r.test.Points
-	}
-	return earned, max
-}
-
-// selected returns the tests of lab that opts grades, in catalogue order.
-func (opts *gradeOptions) selected(lab *catalog.Lab) []catalog.Test {
-	var tests []catalog.Test
-	for _, t := range lab.Tests {
-		if (t.Private && !opts.private) || (opts.keep != nil && !opts.keep(t)) {
-			continue
-		}
-		tests = append(tests, t)
-	}
-	return tests
-}
-
-// prepare builds the test binaries of pkgs and checks them against the
-// catalogue. The error joins every difference
-// between the catalogue and the code; a package that does not compile is
-// not an error here, but a lab whose tests all fail to build.
-func (g *grader) prepare(ctx context.Context, lab *catalog.Lab, pkgs []string, opts gradeOptions) (map[string]*binary, error) {
-	bins := make(map[string]*binary, len(pkgs))
-	var (
-		mu sync.Mutex
-		wg sync.WaitGroup
-	)
-	for _, pkg := range pkgs {
-		wg.Go(func() {
-			bin := g.builds.binary(ctx, pkg, opts.tags, opts.overlay)
-			mu.Lock()
-			bins[pkg] = bin
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	var errs []error
-	for _, pkg := range pkgs {
-		bin := bins[pkg]
-		switch {
-		case bin.err != nil:
-			errs = append(errs, bin.err)
-		case !bin.failed():
-			errs = append(errs, catalogueMismatch(lab, bin, opts.private)...)
-		}
-	}
-	return bins, errors.Join(errs...)
-}
-
-// grade grades the tests of lab that opts selects, each in a process of its
-// own, as many at once as the runner has slots. The error is a setup
-// problem: the catalogue does not match the code, or go failed to run.
-func (g *grader) grade(ctx context.Context, lab *catalog.Lab, opts gradeOptions) (*labResult, error) {
-	tests := opts.selected(lab)
-	if !slices.Contains(strings.Split(opts.tags, ","), "solution") {
-		if findings := g.screen(lab); len(findings) > 0 {
-			lr := refusedLab(lab, tests, findings)
-			lr.sandbox = g.sandbox
-			return lr, nil
-		}
-	}
-	bins, broken, err := g.build(ctx, lab, tests, opts)
+	root, _, labs, err := c.load()
 	if err != nil {
-		return nil, err
+		return setupErr("%v", err)
 	}
-	for _, pkg := range sortedKeys(bins) {
-		if found := bins[pkg].testOnly; len(found) > 0 {
-			lr := refusedLab(lab, tests, found)
-			lr.sandbox = g.sandbox
-			return lr, nil
-		}
-	}
-	lr := &labResult{lab: lab, results: make([]*result, len(tests)), broken: broken, sandbox: g.sandbox}
-	g.progress.add(lab.ID, len(tests))
-	var wg sync.WaitGroup
-	for i, t := range tests {
-		wg.Go(func() {
-			lr.results[i] = g.runs.run(ctx, bins[t.Package], t)
-			g.progress.done(lab.ID)
-		})
-	}
-	wg.Wait()
-	return lr, nil
-}
-
-// build builds the test binaries of the packages that tests belong to, and
-// returns them by package, with those that did not compile.
-func (g *grader) build(ctx context.Context, lab *catalog.Lab, tests []catalog.Test, opts gradeOptions) (bins map[string]*binary, broken []*binary, err error) {
-	var pkgs []string
-	for _, t := range tests {
-		if !slices.Contains(pkgs, t.Package) {
-			pkgs = append(pkgs, t.Package)
-		}
-	}
-	g.progress.build(lab.ID, true)
-	bins, err = g.prepare(ctx, lab, pkgs, opts)
-	g.progress.build(lab.ID, false)
+	sel, labs, err := c.selection(labs)
 	if err != nil {
-		return nil, nil, err
+		return setupErr("%v", err)
 	}
-	for _, pkg := range sortedKeys(bins) {
-		if bins[pkg].failed() {
-			broken = append(broken, bins[pkg])
+	if c.overlay != "" {
+		if sel.Overlay, err = filepath.Abs(c.overlay); err != nil {
+			return setupErr("-overlay: %v", err)
 		}
 	}
-	return bins, broken, nil
-}
-
-// screen runs the static check on lab's student files (see package guard).
-// A file that does not parse is left to the compiler, which will say why.
-func (g *grader) screen(lab *catalog.Lab) []guard.Finding {
-	var files []string
-	for _, f := range lab.StudentFiles {
-		files = append(files, filepath.Join(g.root, filepath.FromSlash(f)))
+	integ := grading.CheckIntegrity(root, labs) // before anything is built
+	if c.strict && !integ.OK() {
+		fmt.Fprint(stderr, integ.Refusal())
+		failed(strings.TrimPrefix(integ.Refusal(), "grader: "))
+		return exitRefused
 	}
-	findings, err := guard.Check(files, modulePath(g.root), lab.Allow)
+	integ.Warn(stderr)
+
+	sb, err := chooseSandbox(c.sandbox)
 	if err != nil {
-		return nil
+		return setupErr("%v", err)
 	}
-	for i := range findings {
-		if rel, err := filepath.Rel(g.root, findings[i].Pos.Filename); err == nil {
-			findings[i].Pos.Filename = filepath.ToSlash(rel)
-		}
+	if sb.Kind() == sandbox.None && c.sandbox == "auto" {
+		fmt.Fprintf(stderr, "grader: tests run unsandboxed, with your rights: %s\n", sb.Why())
 	}
-	return findings
-}
-
-// refusedLab is the grading of a lab whose student files the static check
-// refused: every test earns nothing, and says why.
-func refusedLab(lab *catalog.Lab, tests []catalog.Test, findings []guard.Finding) *labResult {
-	reason := "refused: " + findings[0].String()
-	if len(findings) > 1 {
-		reason += fmt.Sprintf(" (and %d more)", len(findings)-1)
-	}
-	lr := &labResult{lab: lab, refused: findings}
-	for _, t := range tests {
-		lr.results = append(lr.results, &result{test: t, outcome: refused, reason: reason, exit: -1})
-	}
-	return lr
-}
-
-// modulePath returns the module path declared in root's go.mod, or "".
-func modulePath(root string) string {
-	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	g, err := grading.New(ctx, grading.Options{Root: root, Par: c.par, Sandbox: sb, Progress: stderr})
 	if err != nil {
-		return ""
+		return setupErr("%v", err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
-			return strings.Trim(strings.TrimSpace(rest), `"`)
+	defer g.Close()
+	// A person at a terminal reads this report: keep the files that the
+	// messages of failed tests point at.
+	if progress.IsTerminal(stdout) && !c.json {
+		g.KeepFiles()
+	}
+	rep, err := g.GradeAll(ctx, labs, sel)
+	if err != nil {
+		if ctx.Err() != nil {
+			return setupErr("interrupted")
+		}
+		return setupErr("the catalogue does not match the code; fix these problems:\n%v", report.Indent(err.Error(), "  "))
+	}
+	rep.Integrity = integ
+	rep.Elapsed = time.Since(start)
+	switch {
+	case c.json:
+		if err := report.WriteJSON(stdout, rep); err != nil {
+			return setupErr("writing the report: %v", err)
+		}
+	case c.markdown:
+		report.WriteMarkdown(stdout, rep)
+	default:
+		report.WriteText(stdout, rep, style(stdout), c.verbose)
+	}
+	reported = true
+	if c.gradescope != "" {
+		if err := report.WriteGradescope(c.gradescope, rep); err != nil {
+			return setupErr("%v", err)
 		}
 	}
-	return ""
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	if c.junit != "" {
+		if err := report.WriteJUnit(c.junit, rep); err != nil {
+			return setupErr("%v", err)
+		}
 	}
-	slices.Sort(keys)
-	return keys
+	if ctx.Err() != nil {
+		return setupErr("interrupted: the tests marked NOT RUN were not graded")
+	}
+	if missed := rep.Missed(); c.strict && missed > 0 {
+		fmt.Fprintf(stderr, "grader: -strict: %s missed\n", report.Plural(missed, "point"))
+		return exitFailed
+	}
+	return exitOK
 }

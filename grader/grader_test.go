@@ -8,41 +8,45 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golabs/internal/catalog"
+	"golabs/internal/grading"
+	"golabs/internal/report"
 )
 
 func TestGradeVerdicts(t *testing.T) {
 	t.Parallel()
 	root, g := fixture(t)
 	lab := fixtureLab(t, root, "fix")
-	lr, err := g.grade(context.Background(), lab, gradeOptions{})
+	lr, err := g.Grade(context.Background(), lab, grading.Selection{})
 	if err != nil {
 		t.Fatalf("grading the fixture: %v", err)
 	}
 	results := resultsByName(lr)
 	tests := []struct {
 		name    string
-		outcome outcome
+		outcome report.Outcome
 		reason  string // a substring of the reason
 	}{
-		{"TestPass", pass, ""},
-		{"TestFail", fail, "Add(2, 3) = 6, want 5: check the carry"},
-		{"TestSubtests", fail, "the bad subtest failed"},
-		{"TestRace", race, "data race: "},
-		{"TestPanic", panicked, "panic: assignment to entry in nil map"},
-		{"TestPanicInTest", panicked, "panic: runtime error: invalid memory address or nil pointer dereference"},
-		{"TestTimeout", timeout, "timed out after 2s"},
-		{"TestExit0", noResult, "os.Exit(0)"},
-		{"TestSyscallExit0", noResult, "exited (status 0) without reporting a result"},
-		{"TestExit3", noResult, "exited (status 3) without reporting a result"},
-		{"TestFakePass", fail, "the real verdict"},
-		{"TestSkip", skipped, "skipped: needs a network"},
-		{"TestStub", fail, "fix: Stub is not implemented yet"},
-		{"TestNoisy", fail, "too much output"},
-		{"TestTestify", fail, "Serial fetched a page twice: keep a map of fetched pages"},
-		{"TestFramedForgery", noResult, "its harness reported no result"},
-		{"TestForgedJSON", noResult, "exited (status 0) without reporting a result"},
-		{"TestDeadlock", timeout, "timed out after 2s"},
-		{"TestFlood", fail, "100 MB of output"},
+		{"TestPass", report.Pass, ""},
+		{"TestFail", report.Fail, "Add(2, 3) = 6, want 5: check the carry"},
+		{"TestSubtests", report.Fail, "the bad subtest failed"},
+		{"TestRace", report.Race, "data race: "},
+		{"TestPanic", report.Panic, "panic: assignment to entry in nil map"},
+		{"TestPanicInTest", report.Panic, "panic: runtime error: invalid memory address or nil pointer dereference"},
+		{"TestTimeout", report.Timeout, "timed out after 2s"},
+		{"TestExit0", report.NoResult, "os.Exit(0)"},
+		{"TestSyscallExit0", report.NoResult, "exited (status 0) without reporting a result"},
+		{"TestExit3", report.NoResult, "exited (status 3) without reporting a result"},
+		{"TestFakePass", report.Fail, "the real verdict"},
+		{"TestSkip", report.Skipped, "skipped: needs a network"},
+		{"TestStub", report.Fail, "fix: Stub is not implemented yet"},
+		{"TestNoisy", report.Fail, "too much output"},
+		{"TestTestify", report.Fail, "Serial fetched a page twice: keep a map of fetched pages"},
+		{"TestFramedForgery", report.NoResult, "its harness reported no result"},
+		{"TestForgedJSON", report.NoResult, "exited (status 0) without reporting a result"},
+		{"TestDeadlock", report.Timeout, "timed out after 2s"},
+		{"TestFlood", report.Fail, "100 MB of output"},
 	}
 	for _, tt := range tests {
 		r := results[tt.name]
@@ -50,68 +54,68 @@ func TestGradeVerdicts(t *testing.T) {
 			t.Errorf("%s was not graded", tt.name)
 			continue
 		}
-		if r.outcome != tt.outcome || !strings.Contains(r.reason, tt.reason) {
-			t.Errorf("%s: got %s %q, want %s with a reason containing %q\n%v", tt.name, r.outcome, r.reason, tt.outcome, tt.reason, r)
+		if r.Result != tt.outcome || !strings.Contains(r.Reason, tt.reason) {
+			t.Errorf("%s: got %s %q, want %s with a reason containing %q\n%v", tt.name, r.Result, r.Reason, tt.outcome, tt.reason, describe(r))
 		}
 		wantPoints := 0
-		if tt.outcome == pass {
-			wantPoints = r.test.Points
+		if tt.outcome == report.Pass {
+			wantPoints = r.MaxPoints
 		}
-		if r.earned() != wantPoints {
-			t.Errorf("%s (%s) earned %d points, want %d", tt.name, r.outcome, r.earned(), wantPoints)
+		if r.Points != wantPoints {
+			t.Errorf("%s (%s) earned %d points, want %d", tt.name, r.Result, r.Points, wantPoints)
 		}
 	}
-	if got, want := len(lr.results), len(tests); got != want {
+	if got, want := len(lr.Tests), len(tests); got != want {
 		t.Errorf("graded %d tests, want %d", got, want)
 	}
-	if earned, max := lr.score(); earned != 1 || max != 20 {
+	if earned, max := lr.Score, lr.MaxScore; earned != 1 || max != 20 {
 		t.Errorf("score %d/%d, want 1/20", earned, max)
 	}
 
 	if r := results["TestTimeout"]; r != nil {
-		if r.elapsed > 2*time.Second+quitGrace+3*time.Second {
-			t.Errorf("TestTimeout was killed after %s; its limit is 2s", r.elapsed)
+		if r.Elapsed > 2*time.Second+grading.QuitGrace+3*time.Second {
+			t.Errorf("TestTimeout was killed after %s; its limit is 2s", r.Elapsed)
 		}
-		if !strings.Contains(r.output, "goroutine ") {
-			t.Errorf("a timed-out test's output must keep the goroutine dump; got\n%s", r.output)
+		if !strings.Contains(r.Output, "goroutine ") {
+			t.Errorf("a timed-out test's output must keep the goroutine dump; got\n%s", r.Output)
 		}
 	}
 	if r := results["TestNoisy"]; r != nil {
-		if len(r.output) > 2*keptOutput+1024 || !strings.Contains(r.output, "bytes of output cut") {
-			t.Errorf("TestNoisy printed 9 MB; the grader kept %d bytes, want at most %d and a note of the cut", len(r.output), 2*keptOutput+1024)
+		if len(r.Output) > 2*grading.KeptOutput+1024 || !strings.Contains(r.Output, "bytes of output cut") {
+			t.Errorf("TestNoisy printed 9 MB; the grader kept %d bytes, want at most %d and a note of the cut", len(r.Output), 2*grading.KeptOutput+1024)
 		}
 	}
-	if r := results["TestFlood"]; r != nil && len(r.output) > 2*keptOutput+1024 {
-		t.Errorf("TestFlood printed 100 MB; the grader kept %d bytes, want at most %d", len(r.output), 2*keptOutput+1024)
+	if r := results["TestFlood"]; r != nil && len(r.Output) > 2*grading.KeptOutput+1024 {
+		t.Errorf("TestFlood printed 100 MB; the grader kept %d bytes, want at most %d", len(r.Output), 2*grading.KeptOutput+1024)
 	}
-	if r := results["TestDeadlock"]; r != nil && !strings.Contains(r.reason, "still waiting") {
-		t.Errorf("a deadlock's reason must say where the test was waiting; got %q", r.reason)
+	if r := results["TestDeadlock"]; r != nil && !strings.Contains(r.Reason, "still waiting") {
+		t.Errorf("a deadlock's reason must say where the test was waiting; got %q", r.Reason)
 	}
-	if r := results["TestStub"]; r != nil && !r.stubbed {
+	if r := results["TestStub"]; r != nil && !r.Stubbed {
 		t.Errorf("TestStub's output says \"not implemented\", but the grader did not notice")
 	}
-	if r := results["TestRace"]; r != nil && !strings.Contains(r.output, "WARNING: DATA RACE") {
-		t.Errorf("a race's output must keep the race report; got\n%s", r.output)
+	if r := results["TestRace"]; r != nil && !strings.Contains(r.Output, "WARNING: DATA RACE") {
+		t.Errorf("a race's output must keep the race report; got\n%s", r.Output)
 	}
 }
 
 func TestGradeBuildFailure(t *testing.T) {
 	t.Parallel()
 	root, g := fixture(t)
-	lr, err := g.grade(context.Background(), fixtureLab(t, root, "broken"), gradeOptions{})
+	lr, err := g.Grade(context.Background(), fixtureLab(t, root, "broken"), grading.Selection{})
 	if err != nil {
 		t.Fatalf("a build failure is a verdict, not a setup error: %v", err)
 	}
-	for _, r := range lr.results {
-		if r.outcome != buildFailed || !strings.Contains(r.reason, "undefined: undefinedThing") {
-			t.Errorf("%s: got %s %q, want build_failed with the compiler's message", r.test.Name, r.outcome, r.reason)
+	for _, r := range lr.Tests {
+		if r.Result != report.BuildFailed || !strings.Contains(r.Reason, "undefined: undefinedThing") {
+			t.Errorf("%s: got %s %q, want build_failed with the compiler's message", r.Name, r.Result, r.Reason)
 		}
 	}
-	if earned, max := lr.score(); earned != 0 || max != 5 {
+	if earned, max := lr.Score, lr.MaxScore; earned != 0 || max != 5 {
 		t.Errorf("score %d/%d, want 0/5", earned, max)
 	}
 	var out bytes.Buffer
-	writeText(&out, []*labResult{lr}, style{}, false)
+	report.WriteText(&out, &report.Report{Labs: []*report.Lab{lr}}, report.Style{}, false)
 	if !strings.Contains(out.String(), "did not compile") || !strings.Contains(out.String(), "broken.go:3") {
 		t.Errorf("the report must show the compiler's output:\n%s", out.String())
 	}
@@ -120,7 +124,7 @@ func TestGradeBuildFailure(t *testing.T) {
 func TestGradeCatalogueMismatch(t *testing.T) {
 	t.Parallel()
 	root, g := fixture(t)
-	_, err := g.grade(context.Background(), fixtureLab(t, root, "mismatch"), gradeOptions{})
+	_, err := g.Grade(context.Background(), fixtureLab(t, root, "mismatch"), grading.Selection{})
 	if err == nil {
 		t.Fatal("grading a lab whose catalogue does not match its tests must fail")
 	}
@@ -138,10 +142,14 @@ func TestCheck(t *testing.T) {
 	t.Parallel()
 	root, g := fixture(t)
 	var out bytes.Buffer
-	code := runCheck(context.Background(), g, fixtureLabs(t, root, "calc"), 2, &out, style{}, false)
-	report := out.String()
-	if code != exitCheck {
-		t.Errorf("the self-check of a lab with an uncaught mutant exited %d, want %d", code, exitCheck)
+	all, err := catalog.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := selfCheckLabs(context.Background(), g, all, fixtureLabs(t, root, "calc"), 2, &out, report.Style{}, false)
+	got := out.String()
+	if code != exitFailed {
+		t.Errorf("the self-check of a lab with an uncaught mutant exited %d, want %d", code, exitFailed)
 	}
 	for _, want := range []string{
 		"./calc (-tags private): 3 tests, 3 graded",
@@ -154,11 +162,11 @@ func TestCheck(t *testing.T) {
 		"labs/manifest.sha256 does not exist: run make manifest and commit it", // the fixture has none
 		"Check: FAIL: 2 problems in calc",
 	} {
-		if !strings.Contains(report, want) {
-			t.Errorf("the report must contain %q:\n%s", want, report)
+		if !strings.Contains(got, want) {
+			t.Errorf("the report must contain %q:\n%s", want, got)
 		}
 	}
-	if lines := strings.Split(strings.TrimSpace(report), "\n"); !strings.HasPrefix(lines[len(lines)-1], "Check: FAIL") {
+	if lines := strings.Split(strings.TrimSpace(got), "\n"); !strings.HasPrefix(lines[len(lines)-1], "Check: FAIL") {
 		t.Errorf("the last line must be the verdict; got %q", lines[len(lines)-1])
 	}
 }
@@ -183,12 +191,12 @@ func TestCLI(t *testing.T) {
 	}
 
 	code, stdout, _ = run("-lab", "fix", "-run", "^TestFail$", "-json", "-v")
-	var rep jsonReport
+	var rep report.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitOK {
 		t.Fatalf("-json: exit %d, %v:\n%s", code, err, stdout)
 	}
 	if rep.Score != 0 || rep.MaxScore != 2 || len(rep.Labs) != 1 || len(rep.Labs[0].Tests) != 1 ||
-		rep.Labs[0].Tests[0].Result != fail || !strings.Contains(rep.Labs[0].Tests[0].Output, "check the carry") {
+		rep.Labs[0].Tests[0].Result != report.Fail || !strings.Contains(rep.Labs[0].Tests[0].Output, "check the carry") {
 		t.Errorf("-json report: %+v", rep)
 	}
 
@@ -205,7 +213,6 @@ func TestCLI(t *testing.T) {
 		{[]string{"-lab", "fix", "-run", "NoSuchTest"}, `-run "NoSuchTest" matches no graded test of fix`},
 		{[]string{"-run", "("}, "-run \"(\": error parsing regexp"},
 		{[]string{"-p", "0"}, "-p 0: run at least one process at a time"},
-		{[]string{"-check", "-tags", "solution"}, "-tags cannot be combined with -check"},
 		{[]string{"-lab", "mismatch"}, "test TestUngraded in ./mismatch has no points in labs/mismatch.toml"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
@@ -215,9 +222,10 @@ func TestCLI(t *testing.T) {
 		}
 	}
 
-	code, stdout, _ = run("-list-packages")
-	if code != exitOK || !strings.HasPrefix(stdout, "./fix\n./broken\n./mismatch\n./calc\n./initexit\n./cheat\n./cheatok\n") {
-		t.Errorf("-list-packages: exit %d\n%s", code, stdout)
+	var stdout2, stderr2 bytes.Buffer
+	code = cli(context.Background(), []string{"list", "-root", root}, &stdout2, &stderr2)
+	if code != exitOK || !strings.HasPrefix(stdout2.String(), "./fix\n./broken\n./mismatch\n./calc\n./initexit\n./cheat\n./cheatok\n") {
+		t.Errorf("grader list: exit %d\n%s%s", code, stdout2.String(), stderr2.String())
 	}
 }
 
@@ -239,26 +247,26 @@ func TestGradeForgeries(t *testing.T) {
 	root, g := fixture(t)
 	for _, tc := range []struct {
 		lab     string
-		outcome outcome
+		outcome report.Outcome
 		reason  string
 	}{
-		{"cheat", refused, `cheat/cheat.go:5:2: import "syscall" is not allowed in a submission`},
-		{"cheatok", noResult, "its harness reported no result"},
-		{"initexit", noResult, "without reporting a result"},
+		{"cheat", report.Refused, `cheat/cheat.go:5:2: import "syscall" is not allowed in a submission`},
+		{"cheatok", report.NoResult, "its harness reported no result"},
+		{"initexit", report.NoResult, "without reporting a result"},
 	} {
-		lr, err := g.grade(context.Background(), fixtureLab(t, root, tc.lab), gradeOptions{})
+		lr, err := g.Grade(context.Background(), fixtureLab(t, root, tc.lab), grading.Selection{})
 		if err != nil {
 			t.Fatalf("grading %s: %v", tc.lab, err)
 		}
-		for _, r := range lr.results {
-			if r.outcome != tc.outcome || !strings.Contains(r.reason, tc.reason) || r.earned() != 0 {
+		for _, r := range lr.Tests {
+			if r.Result != tc.outcome || !strings.Contains(r.Reason, tc.reason) || r.Points != 0 {
 				t.Errorf("%s.%s: got %s %q (%d points), want %s with a reason containing %q\n%v",
-					tc.lab, r.test.Name, r.outcome, r.reason, r.earned(), tc.outcome, tc.reason, r)
+					tc.lab, r.Name, r.Result, r.Reason, r.Points, tc.outcome, tc.reason, describe(r))
 			}
 		}
-		if tc.outcome == refused {
+		if tc.outcome == report.Refused {
 			var out bytes.Buffer
-			writeText(&out, []*labResult{lr}, style{}, false)
+			report.WriteText(&out, &report.Report{Labs: []*report.Lab{lr}}, report.Style{}, false)
 			if !strings.Contains(out.String(), `cheat/cheat.go:5:2: import "syscall" is not allowed`) {
 				t.Errorf("the report must list what the static check refused, with file and line:\n%s", out.String())
 			}

@@ -9,7 +9,8 @@ import (
 
 	"golang.org/x/tools/txtar"
 
-	"golabs/internal/catalog"
+	"golabs/internal/grading"
+	"golabs/internal/report"
 )
 
 // A hostile fixture is a lab whose student file attacks the grader instead
@@ -22,7 +23,7 @@ import (
 // Every hostile lab must score 0.
 type hostile struct {
 	name     string // the archive's name, which is also the lab's id
-	outcomes []outcome
+	outcomes []report.Outcome
 	reason   string
 	files    map[string]string
 }
@@ -46,7 +47,7 @@ func readHostile(dir string) ([]*hostile, error) {
 		for _, line := range strings.Split(string(a.Comment), "\n") {
 			if v, ok := strings.CutPrefix(line, "outcome:"); ok {
 				for _, o := range strings.Split(v, ",") {
-					h.outcomes = append(h.outcomes, outcome(strings.TrimSpace(o)))
+					h.outcomes = append(h.outcomes, report.Outcome(strings.TrimSpace(o)))
 				}
 			}
 			if v, ok := strings.CutPrefix(line, "reason:"); ok {
@@ -75,19 +76,19 @@ func TestHostileSubmissions(t *testing.T) {
 	for _, h := range fixtures {
 		t.Run(h.name, func(t *testing.T) {
 			t.Parallel()
-			lr, err := g.grade(context.Background(), fixtureLab(t, root, h.name), gradeOptions{})
+			lr, err := g.Grade(context.Background(), fixtureLab(t, root, h.name), grading.Selection{})
 			if err != nil {
 				t.Fatalf("grading: %v", err)
 			}
-			if earned, max := lr.score(); earned != 0 {
+			if earned, max := lr.Score, lr.MaxScore; earned != 0 {
 				t.Errorf("the attack earned %d of %d points, want 0", earned, max)
 			}
-			for _, r := range lr.results {
-				if !slices.Contains(h.outcomes, r.outcome) {
-					t.Errorf("%s: outcome %s, want one of %v\n%s", r.test.Name, r.outcome, h.outcomes, r)
+			for _, r := range lr.Tests {
+				if !slices.Contains(h.outcomes, r.Result) {
+					t.Errorf("%s: outcome %s, want one of %v\n%s", r.Name, r.Result, h.outcomes, describe(r))
 				}
-				if !strings.Contains(r.reason, h.reason) {
-					t.Errorf("%s: reason %q, want it to say %q", r.test.Name, r.reason, h.reason)
+				if !strings.Contains(r.Reason, h.reason) {
+					t.Errorf("%s: reason %q, want it to say %q", r.Name, r.Reason, h.reason)
 				}
 			}
 		})
@@ -109,37 +110,12 @@ func TestHostileStaticCheck(t *testing.T) {
 		}
 		strict := *lab
 		strict.Allow = nil
-		if findings := g.screen(&strict); len(findings) == 0 {
-			t.Errorf("%s: the static check found nothing to refuse", h.name)
+		lr, err := g.Grade(context.Background(), &strict, grading.Selection{})
+		if err != nil {
+			t.Fatalf("%s: %v", h.name, err)
 		}
-	}
-}
-
-// TestHookFirst checks the rule that keeps a student's init from reading
-// the harness's nonce first: every lab package imports gradehook from a
-// provided file.
-func TestHookFirst(t *testing.T) {
-	root, _ := fixture(t)
-	if errs := hookFirst(root, fixtureLab(t, root, "calc")); len(errs) > 0 {
-		t.Errorf("calc imports gradehook from calc/grading.go, yet: %v", errs)
-	}
-	errs := hookFirst(root, fixtureLab(t, root, "fix"))
-	want := "labs/fix.toml: no provided file of ./fix imports fixture/internal/gradehook"
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), want) {
-		t.Errorf("fix has no provided file that imports gradehook: got %v, want an error that says %q", errs, want)
-	}
-	// The real kit's labs follow the rule (the self-check holds them to it too).
-	kit, err := findRoot("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	labs, err := catalog.Load(kit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, lab := range labs {
-		if errs := hookFirst(kit, lab); len(errs) > 0 {
-			t.Errorf("%s: %v", lab.ID, errs)
+		if len(lr.Refused) == 0 || lr.Score != 0 {
+			t.Errorf("%s: the static check found nothing to refuse", h.name)
 		}
 	}
 }

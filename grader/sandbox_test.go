@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golabs/internal/grading"
+	"golabs/internal/report"
 	"golabs/internal/sandbox"
 )
 
@@ -46,11 +47,11 @@ func eachSandbox(t *testing.T, test func(*testing.T, *sandbox.Sandbox)) {
 
 func containsEscapes(t *testing.T, sb *sandbox.Sandbox) {
 	root, _ := fixture(t)
-	g, done, err := newGrader(context.Background(), root, 2, io.Discard, sb)
+	g, err := grading.New(context.Background(), grading.Options{Root: root, Par: 2, Sandbox: sb})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer done()
+	defer g.Close()
 
 	// The real home folder, and a folder in it for another submission: under
 	// /tmp they would hide behind the sandbox's own /tmp and prove nothing.
@@ -92,17 +93,17 @@ func containsEscapes(t *testing.T, sb *sandbox.Sandbox) {
 	kitFile := filepath.Join(root, "escape", "grading.go")
 	before, _ := os.ReadFile(kitFile)
 
-	lr, err := g.grade(context.Background(), fixtureLab(t, root, "escape"), gradeOptions{})
+	lr, err := g.Grade(context.Background(), fixtureLab(t, root, "escape"), grading.Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range lr.results {
-		if r.outcome != fail {
-			t.Errorf("%s: outcome %s, want fail (the attack must not work)\n%s", r.test.Name, r.outcome, r)
+	for _, r := range lr.Tests {
+		if r.Result != report.Fail {
+			t.Errorf("%s: outcome %s, want fail (the attack must not work)\n%s", r.Name, r.Result, describe(r))
 		}
-		t.Logf("%s: %s", r.test.Name, r.reason)
+		t.Logf("%s: %s", r.Name, r.Reason)
 	}
-	if earned, _ := lr.score(); earned != 0 {
+	if earned := lr.Score; earned != 0 {
 		t.Errorf("the escapes earned %d points, want 0", earned)
 	}
 	for _, dir := range []string{home, other, root, filepath.Join(root, "escape")} {
@@ -140,35 +141,35 @@ func TestLimitsStopBombs(t *testing.T) {
 	root, _ := fixture(t)
 
 	// What each bomb may end as; a limit, unless Go's runtime stops it first.
-	want := map[string][]outcome{
-		"TestMemoryBomb":      {overLimit},
-		"TestDiskBomb":        {overLimit},
-		"TestDiskBombOneFile": {overLimit},
-		"TestGoroutineBomb":   {overLimit, panicked},
-		"TestThreadBomb":      {overLimit, panicked},
-		"TestProcessBomb":     {overLimit},
+	want := map[string][]report.Outcome{
+		"TestMemoryBomb":      {report.Limit},
+		"TestDiskBomb":        {report.Limit},
+		"TestDiskBombOneFile": {report.Limit},
+		"TestGoroutineBomb":   {report.Limit, report.Panic},
+		"TestThreadBomb":      {report.Limit, report.Panic},
+		"TestProcessBomb":     {report.Limit},
 	}
 	bombs := func(t *testing.T, sb *sandbox.Sandbox) {
-		g, done, err := newGrader(context.Background(), root, 2, io.Discard, sb)
+		g, err := grading.New(context.Background(), grading.Options{Root: root, Par: 2, Sandbox: sb})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer done()
-		lr, err := g.grade(context.Background(), fixtureLab(t, root, "bombs"), gradeOptions{})
+		defer g.Close()
+		lr, err := g.Grade(context.Background(), fixtureLab(t, root, "bombs"), grading.Selection{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range lr.results {
+		for _, r := range lr.Tests {
 			ok := false
-			for _, o := range want[r.test.Name] {
-				ok = ok || r.outcome == o
+			for _, o := range want[r.Name] {
+				ok = ok || r.Result == o
 			}
 			if !ok {
-				t.Errorf("%s: outcome %s (%s), want one of %v\n%s", r.test.Name, r.outcome, r.reason, want[r.test.Name], r)
+				t.Errorf("%s: outcome %s (%s), want one of %v\n%s", r.Name, r.Result, r.Reason, want[r.Name], describe(r))
 			}
-			t.Logf("%s: %s after %.1fs: %s", r.test.Name, r.outcome, r.elapsed.Seconds(), r.reason)
+			t.Logf("%s: %s after %.1fs: %s", r.Name, r.Result, r.Elapsed.Seconds(), r.Reason)
 		}
-		if earned, _ := lr.score(); earned != 0 {
+		if earned := lr.Score; earned != 0 {
 			t.Errorf("the bombs earned %d points, want 0", earned)
 		}
 		if pids := processesWithArg("59.987"); len(pids) > 0 {
@@ -192,20 +193,20 @@ func TestBuildLimits(t *testing.T) {
 		t.Skipf("the build's memory is watched only on Linux, not on %s", runtime.GOOS)
 	}
 	root, _ := fixture(t)
-	g, done, err := newGrader(context.Background(), root, 2, io.Discard, sandbox.Unsandboxed("a build runs outside the sandbox"))
+	g, err := grading.New(context.Background(), grading.Options{Root: root, Par: 2,
+		Sandbox: sandbox.Unsandboxed("a build runs outside the sandbox"), BuildMemory: 512 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer done()
-	g.builds.memory = 512 << 20
+	defer g.Close()
 	start := time.Now()
-	lr, err := g.grade(context.Background(), fixtureLab(t, root, "compilebomb"), gradeOptions{})
+	lr, err := g.Grade(context.Background(), fixtureLab(t, root, "compilebomb"), grading.Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := lr.results[0]
-	if r.outcome != buildFailed || !strings.Contains(r.reason, "the build was stopped: the compiler used more than 512 MiB") {
-		t.Errorf("outcome %s (%s), want build_failed because the compiler used more than 512 MiB", r.outcome, r.reason)
+	r := lr.Tests[0]
+	if r.Result != report.BuildFailed || !strings.Contains(r.Reason, "the build was stopped: the compiler used more than 512 MiB") {
+		t.Errorf("outcome %s (%s), want build_failed because the compiler used more than 512 MiB", r.Result, r.Reason)
 	}
-	t.Logf("the compiler bomb was stopped after %.1fs: %s", time.Since(start).Seconds(), r.reason)
+	t.Logf("the compiler bomb was stopped after %.1fs: %s", time.Since(start).Seconds(), r.Reason)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,29 +23,48 @@ var (
 	fence      = regexp.MustCompile("^\\s*```")
 	inlineCode = regexp.MustCompile("`([^`]+)`")
 	// placeholder marks a command a student fills in: ./LAB/, TestName, N.
-	placeholder = regexp.MustCompile(`\bLAB\b|TestName|=N\b|\bN\b|<[^>]*>|\.\.\.`)
+	// LAB= is an assignment, not a placeholder.
+	placeholder = regexp.MustCompile(`\bLAB\b([^=]|$)|TestName|=N\b|\bN\b|<[^>]*>|\.\.\.`)
 )
 
+// documents returns the Markdown files of the tree at dir, relative to dir,
+// slash-separated and in lexical order. A .git directory is left out.
+func documents(dir string) ([]string, error) {
+	var docs []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".md") {
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			docs = append(docs, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return docs, err
+}
+
 // handoutCommands returns the go and make commands that the student tree's
-// documents (README.md and docs/*.md) give: the lines of code blocks, and
+// documents (every Markdown file in it) give: the lines of code blocks, and
 // inline code, that start with "go " or "make ". A command with a
-// placeholder to fill in (LAB, TestName, N) is left out.
+// placeholder to fill in (./LAB/, TestName, N) is left out.
 func handoutCommands(dir string) ([]command, error) {
-	docs, err := filepath.Glob(filepath.Join(dir, "docs", "*.md"))
+	docs, err := documents(dir)
 	if err != nil {
 		return nil, err
 	}
-	docs = append([]string{filepath.Join(dir, "README.md")}, docs...)
 	var out []command
-	for _, doc := range docs {
-		text, err := os.ReadFile(doc)
+	for _, rel := range docs {
+		text, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
-			if os.IsNotExist(err) {
-				continue
-			}
 			return nil, err
 		}
-		rel, _ := filepath.Rel(dir, doc)
 		inBlock := false
 		for i, line := range strings.Split(string(text), "\n") {
 			if fence.MatchString(line) {
@@ -84,15 +104,21 @@ func stripEnv(c string) string {
 }
 
 // checkCommands proves that each command the student tree's documents give
-// can run there: a go test command compiles its packages with its build
-// flags (running no test), go run and go build build, go vet vets, and a
-// make target exists in the Makefile. It returns one error per command
-// that cannot.
+// can run there (see tryCommands).
 func checkCommands(dir string, w io.Writer) error {
 	cmds, err := handoutCommands(dir)
 	if err != nil {
 		return err
 	}
+	return tryCommands(dir, cmds, w)
+}
+
+// tryCommands proves that each of cmds can run in the tree at dir: a go test
+// command compiles its packages with its build flags (running no test), go
+// run and go build build, go vet vets, and a make target exists in the
+// Makefile, with the labs its LAB= names in the catalogue. It returns one
+// error per command that cannot.
+func tryCommands(dir string, cmds []command, w io.Writer) error {
 	var failed []string
 	seen := map[string]bool{}
 	for _, c := range cmds {
@@ -103,7 +129,7 @@ func checkCommands(dir string, w io.Writer) error {
 		seen[strings.Join(probe, " ")] = true
 		var err error
 		if probe[0] == "make" {
-			err = makeTarget(dir, probe[1])
+			err = makeTarget(dir, probe[1], probe[2:])
 		} else {
 			_, err = goCmd(dir, 5*time.Minute, probe[1:]...)
 		}
@@ -119,7 +145,8 @@ func checkCommands(dir string, w io.Writer) error {
 }
 
 // probeFor returns the command that proves c can run without running any
-// test or grading: nil if c is not one the check knows.
+// test or grading: nil if c is not one the check knows. For a make command
+// it is "make", the target, and the command's LAB= assignment if any.
 func probeFor(c string) []string {
 	words := shellWords(c)
 	if len(words) < 2 {
@@ -127,12 +154,22 @@ func probeFor(c string) []string {
 	}
 	switch words[0] {
 	case "make":
+		var target, lab string
 		for _, w := range words[1:] {
-			if !strings.Contains(w, "=") && !strings.HasPrefix(w, "-") {
-				return []string{"make", w}
+			switch {
+			case strings.HasPrefix(w, "LAB="):
+				lab = w
+			case target == "" && !strings.Contains(w, "=") && !strings.HasPrefix(w, "-"):
+				target = w
 			}
 		}
-		return nil
+		if target == "" {
+			return nil
+		}
+		if lab != "" {
+			return []string{"make", target, lab}
+		}
+		return []string{"make", target}
 	case "go":
 	default:
 		return nil
@@ -175,8 +212,9 @@ func probeFor(c string) []string {
 }
 
 // makeTarget checks that the tree's Makefile has target (make -n would run
-// the recipes that call $(MAKE), and a check in the recipe with them).
-func makeTarget(dir, target string) error {
+// the recipes that call $(MAKE), and a check in the recipe with them), and
+// that each lab a LAB= assignment among vars names has its catalogue file.
+func makeTarget(dir, target string, vars []string) error {
 	text, err := os.ReadFile(filepath.Join(dir, "Makefile"))
 	if err != nil {
 		return err
@@ -184,6 +222,17 @@ func makeTarget(dir, target string) error {
 	rule := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(target) + `\s*:`)
 	if !rule.Match(text) {
 		return fmt.Errorf("the Makefile has no target %q", target)
+	}
+	for _, v := range vars {
+		labs, ok := strings.CutPrefix(v, "LAB=")
+		if !ok {
+			continue
+		}
+		for _, lab := range strings.Split(labs, ",") {
+			if _, err := os.Stat(filepath.Join(dir, "labs", lab+".toml")); lab == "" || err != nil {
+				return fmt.Errorf("LAB=%s: the catalogue has no lab %q (labs/%s.toml)", labs, lab, lab)
+			}
+		}
 	}
 	return nil
 }

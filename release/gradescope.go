@@ -24,12 +24,8 @@ var gradescopeFS embed.FS
 
 // autograderData fills the scripts' templates.
 type autograderData struct {
-	GoVersion    string   // the Go release setup.sh installs: "1.25.0"
-	StudentFiles []string // every lab's student files, relative to the root
+	GoVersion string // the Go release setup.sh installs: "1.25.0"
 }
-
-// safePath matches a path that a bash script can hold without quoting.
-var safePath = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 
 // goVersion returns the go directive of a go.mod file as a release that
 // has a tarball: "1.25" becomes "1.25.0".
@@ -57,14 +53,6 @@ func autograderFiles(t tree, labs []*catalog.Lab) (tree, error) {
 		return nil, err
 	}
 	d := autograderData{GoVersion: v}
-	for _, lab := range labs {
-		for _, f := range lab.StudentFiles {
-			if !safePath.MatchString(f) {
-				return nil, fmt.Errorf("%s: student file %q: use only letters, digits, '.', '_', '-' and '/' in its path", lab.File, f)
-			}
-			d.StudentFiles = append(d.StudentFiles, f)
-		}
-	}
 	out := tree{}
 	for name, mode := range map[string]os.FileMode{"setup.sh": 0o755, "run_autograder": 0o755} {
 		text, err := gradescopeFS.ReadFile("gradescope/" + name)
@@ -96,7 +84,7 @@ func autograderTree(root string) (tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	kit, err := transform(src, pristineTree)
+	kit, err := treeFor(root, src, pristineTree)
 	if err != nil {
 		return nil, err
 	}
@@ -153,8 +141,8 @@ func gradescopeZip(o options, w io.Writer) error {
 	if err := kit.write(dir); err != nil {
 		return err
 	}
-	if _, err := goCmd(dir, 2*time.Minute, "run", "./grader", "-write-manifest"); err != nil {
-		return fmt.Errorf("writing the manifest of the pristine tree: %v", err)
+	if err := writeManifest(dir, kit); err != nil {
+		return err
 	}
 	manifest, err := os.ReadFile(path.Join(dir, "labs/manifest.sha256"))
 	if err != nil {

@@ -14,11 +14,15 @@
 // the files built only with the private tag (hidden tests), the mutants
 // (testdata/mutants/) and the instructor-only files (.ci/,
 // docs/instructor*, release/); it drops //go:build !solution from the stubs,
-// and carries a labs/manifest.sha256 computed for it. The command then proves
-// the tree: go build ./... and go vet ./... pass in it, grading it earns 0
-// points, every go and make command its documents give builds there (a go
-// test command is compiled with its flags, running no test), and nothing in
-// it names a reference, a mutant or a hidden test.
+// and carries a labs/manifest.sha256 computed for it. Its README.md is the
+// students' own: the template release/student/README.md, built into this
+// command, filled in with the Go version of go.mod and the labs of the
+// catalogue (the repository's README.md is written for course staff). The
+// command then proves the tree: go build ./... and go vet ./... pass in it,
+// grading it earns 0 points, every go and make command its Markdown files
+// give works there (a go test command is compiled with its flags, running no
+// test; a make target exists, and so do the labs its LAB= names), and
+// nothing in it names a reference, a mutant or a hidden test.
 //
 // -branch NAME commits that tree on the branch NAME of the repository (a new
 // commit on top if the branch exists) through git plumbing and a temporary
@@ -26,8 +30,9 @@
 //
 // -solution-branch NAME commits the kit with each reference X_solution.go in
 // place of its stub X.go (renamed, its //go:build solution line dropped),
-// hidden tests and mutants kept, after go test -race passed on it (on every
-// package but the grader's, whose own tests work on the instructor tree).
+// hidden tests, mutants and the repository's README.md kept, after go test
+// -race passed on it (on every package but the grader's, whose own tests
+// work on the instructor tree).
 //
 // -gradescope FILE writes Gradescope's autograder zip: setup.sh (installs the
 // go.mod version of Go and gcc when they are missing), run_autograder, and

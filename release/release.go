@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +10,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"time"
+
+	"golabs/internal/catalog"
+	"golabs/internal/grading"
+	"golabs/internal/layout"
+	"golabs/internal/report"
+	"golabs/internal/sandbox"
 )
 
 // makeTree reads the kit at root and writes the tree of the given flavour to
@@ -26,7 +33,7 @@ func makeTree(root, dir string, fl flavour, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t, err := transform(src, fl)
+	t, err := treeFor(root, src, fl)
 	if err != nil {
 		return err
 	}
@@ -41,7 +48,17 @@ func makeTree(root, dir string, fl flavour, w io.Writer) error {
 	if fl == solutionTree {
 		return nil // the manifest lists no student file, so it stands as it is
 	}
-	if _, err := goCmd(dir, 2*time.Minute, "run", "./grader", "-write-manifest"); err != nil {
+	return writeManifest(dir, t)
+}
+
+// writeManifest writes the manifest of the protected files of the tree t,
+// written at dir.
+func writeManifest(dir string, t tree) error {
+	labs, err := catalog.Load(dir)
+	if err != nil {
+		return fmt.Errorf("writing the manifest of the tree: %v", err)
+	}
+	if _, err := (&layout.Kit{Root: dir, Labs: labs}).WriteManifest(t.paths()); err != nil {
 		return fmt.Errorf("writing the manifest of the tree: %v", err)
 	}
 	return nil
@@ -95,34 +112,46 @@ func verifyStudentTree(dir string, labs string, w io.Writer) (time.Duration, err
 		}
 		fmt.Fprintf(w, "  ok    go %s\n", strings.Join(args, " "))
 	}
-	args := []string{"run", "./grader", "-json"}
-	if labs != "" {
-		args = append(args, "-lab", labs)
-	}
 	start := time.Now()
-	out, err := goCmd(dir, 5*time.Minute, args...)
+	rep, err := gradeStubs(dir, labs)
 	took := time.Since(start)
 	if err != nil {
 		return took, fmt.Errorf("grading the student tree: %v", err)
 	}
-	var report struct {
-		Score     *int `json:"score"`
-		MaxScore  int  `json:"max_score"`
-		Integrity struct {
-			Status string `json:"status"`
-		} `json:"integrity"`
+	if rep.Score != 0 {
+		return took, fmt.Errorf("grading the student tree earns %d/%d points: the stubs must earn nothing; are references shipped as stubs?", rep.Score, rep.MaxScore)
 	}
-	if err := json.Unmarshal([]byte(out), &report); err != nil || report.Score == nil {
-		return took, fmt.Errorf("grading the student tree: the grader's -json report does not parse (%v):\n%s", err, indent(out))
+	if !rep.Integrity.OK() {
+		return took, fmt.Errorf("grading the student tree: its protected files do not match its manifest (status %q)", rep.Integrity.Status)
 	}
-	if *report.Score != 0 {
-		return took, fmt.Errorf("grading the student tree earns %d/%d points: the stubs must earn nothing; are references shipped as stubs?", *report.Score, report.MaxScore)
-	}
-	if report.Integrity.Status != "ok" {
-		return took, fmt.Errorf("grading the student tree: its protected files do not match its manifest (status %q)", report.Integrity.Status)
-	}
-	fmt.Fprintf(w, "  ok    grading the stubs: 0/%d points in %.1fs, manifest ok\n", report.MaxScore, took.Seconds())
+	fmt.Fprintf(w, "  ok    grading the stubs: 0/%d points in %.1fs, manifest ok\n", rep.MaxScore, took.Seconds())
 	return took, checkCommands(dir, w)
+}
+
+// gradeStubs grades the tree at dir as a student's (the labs named, a
+// comma list, or every lab when labs is empty), and checks its protected
+// files against its manifest.
+func gradeStubs(dir, labs string) (*report.Report, error) {
+	all, err := catalog.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	graded := all
+	if labs != "" {
+		graded = slices.DeleteFunc(slices.Clone(all), func(l *catalog.Lab) bool { return !slices.Contains(strings.Split(labs, ","), l.ID) })
+	}
+	ctx := context.Background()
+	g, err := grading.New(ctx, grading.Options{Root: dir, Par: runtime.NumCPU(), Sandbox: sandbox.Detect()})
+	if err != nil {
+		return nil, err
+	}
+	defer g.Close()
+	rep, err := g.GradeAll(ctx, graded, grading.Selection{})
+	if err != nil {
+		return nil, err
+	}
+	rep.Integrity = grading.CheckIntegrity(dir, graded)
+	return rep, nil
 }
 
 // releaseDir writes the student tree to o.out and verifies it.

@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golabs/internal/catalog"
+	"golabs/internal/layout"
 )
 
 // repoRoot is the kit's repository, the parent of this package.
@@ -89,35 +92,6 @@ func mustKit(t *testing.T) tree {
 	return src
 }
 
-func TestHeader(t *testing.T) {
-	for _, tc := range []struct {
-		src, want, rest string
-	}{
-		{"//go:build !solution\n\npackage a\n", "!solution", "package a\n"},
-		{"// Copyright\n\n//go:build solution\n\npackage a\n", "solution", "// Copyright\n\npackage a\n"},
-		{"//go:build private\npackage a\n", "private", "package a\n"},
-		{"package a\n\n//go:build solution\n", "", ""},
-	} {
-		expr, start, end, ok, err := header([]byte(tc.src))
-		if err != nil {
-			t.Fatalf("header(%q): %v", tc.src, err)
-		}
-		if tc.want == "" {
-			if ok {
-				t.Errorf("header(%q) found %v after the package clause; want none", tc.src, expr)
-			}
-			continue
-		}
-		if !ok || expr.String() != tc.want {
-			t.Errorf("header(%q) = %v, %v; want %s", tc.src, expr, ok, tc.want)
-			continue
-		}
-		if rest := tc.src[:start] + tc.src[end:]; rest != tc.want && rest != tc.rest {
-			t.Errorf("header(%q) without the line = %q; want %q", tc.src, rest, tc.rest)
-		}
-	}
-}
-
 func TestStudentTree(t *testing.T) {
 	src := mustKit(t)
 	st, err := transform(src, studentTree)
@@ -191,7 +165,7 @@ func TestSolutionTree(t *testing.T) {
 		t.Errorf("crawler/serial.go in the solution tree is not the reference without its constraint:\n%s", got[:min(200, len(got))])
 	}
 	for name := range sol {
-		if strings.HasSuffix(name, "_solution.go") && !isMutant(name) {
+		if strings.HasSuffix(name, "_solution.go") && !layout.IsMutant(name) {
 			t.Errorf("%s: a reference left under its own name", name)
 		}
 	}
@@ -202,6 +176,113 @@ func TestSolutionTree(t *testing.T) {
 	bad["crawler/odd.go"] = file{data: []byte("//go:build !solution && linux\n\npackage crawler\n")}
 	if _, err := transform(bad, studentTree); err == nil || !strings.Contains(err.Error(), "crawler/odd.go") {
 		t.Errorf("a stub with a compound constraint: err = %v; want one that names crawler/odd.go", err)
+	}
+}
+
+// staffOnly are what the student README must not mention, in any case: the
+// commands only course staff run, and the things only they have.
+var staffOnly = []string{
+	"make release", "make solution-branch", "make gradescope", "make manifest",
+	"make check", "make stress", "make test-solution", "go run ./release",
+	"-tags solution", "TAGS=solution", "-private", "_solution",
+	"solution branch", "mutant", "instructor",
+}
+
+func TestStudentReadme(t *testing.T) {
+	src := mustKit(t)
+	st, err := treeFor(kitRoot, src, studentTree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(st["README.md"].data)
+	if readme == string(src["README.md"].data) {
+		t.Fatalf("the student tree's README.md is the repository's, not the student one")
+	}
+	if !strings.HasPrefix(readme, "# ") || strings.Contains(readme, "{{") {
+		t.Errorf("the student README does not begin with its title, or keeps template actions:\n%s", readme[:min(300, len(readme))])
+	}
+	lower := strings.ToLower(readme)
+	for _, word := range staffOnly {
+		if i := strings.Index(lower, strings.ToLower(word)); i >= 0 {
+			line := strings.Count(readme[:i], "\n") + 1
+			t.Errorf("README.md:%d: the student README mentions %q, which only course staff use", line, word)
+		}
+	}
+	// The labs in course order, each with its handout and its student files.
+	labs, err := catalog.Load(kitRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := -1
+	for _, lab := range labs {
+		i := strings.Index(readme, "`"+lab.ID+"`")
+		if lab.Handout != "" {
+			i = strings.Index(readme, "]("+lab.Handout+")")
+		}
+		if i < 0 {
+			t.Errorf("the student README does not list lab %s with its handout %q", lab.ID, lab.Handout)
+			continue
+		}
+		if i < last {
+			t.Errorf("the student README lists lab %s out of course order", lab.ID)
+		}
+		last = i
+		for _, f := range append([]string{lab.ID}, lab.StudentFiles...) {
+			if !strings.Contains(readme, "`"+f+"`") {
+				t.Errorf("the student README does not name %s of lab %s", f, lab.ID)
+			}
+		}
+	}
+	v, err := goVersion(src["go.mod"].data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(readme, "Go "+v+" or later") {
+		t.Errorf("the student README does not give go.mod's Go version, %s", v)
+	}
+	// The pristine tree carries the same README; the solution tree keeps
+	// the repository's.
+	pt, err := treeFor(kitRoot, src, pristineTree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(pt["README.md"].data) != readme {
+		t.Errorf("the pristine tree's README.md is not the student one")
+	}
+	sol, err := treeFor(kitRoot, src, solutionTree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(sol["README.md"].data, src["README.md"].data) {
+		t.Errorf("the solution tree's README.md is not the repository's")
+	}
+
+	if testing.Short() {
+		t.Skip("builds the packages the README's commands name")
+	}
+	dir := t.TempDir()
+	if err := st.write(dir); err != nil {
+		t.Fatal(err)
+	}
+	cmds, err := handoutCommands(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []command
+	var texts []string
+	for _, c := range cmds {
+		if c.file == "README.md" {
+			mine = append(mine, c)
+			texts = append(texts, c.text)
+		}
+	}
+	for _, want := range []string{"go test -race ./crawler/", "make test LAB=crawler", "make grade", "make grade LAB=kv"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("the commands check does not see %q in README.md; it sees %q", want, texts)
+		}
+	}
+	if err := tryCommands(dir, mine, io.Discard); err != nil {
+		t.Error(err)
 	}
 }
 
@@ -295,7 +376,7 @@ func TestBranches(t *testing.T) {
 	public := strings.Split(git("ls-tree", "-r", "--name-only", "public"), "\n")
 	solution := strings.Split(git("ls-tree", "-r", "--name-only", "solution"), "\n")
 	for _, name := range public {
-		if strings.Contains(name, "_solution") || isMutant(name) || isInstructorOnly(name) {
+		if strings.Contains(name, "_solution") || layout.IsMutant(name) || layout.IsStaff(name) {
 			t.Errorf("branch public holds %s", name)
 		}
 	}
@@ -355,12 +436,12 @@ func TestAutograder(t *testing.T) {
 		}
 	}
 	for _, name := range names {
-		if strings.HasSuffix(name, "_solution.go") || isMutant(name) {
+		if strings.HasSuffix(name, "_solution.go") || layout.IsMutant(name) {
 			t.Errorf("the zip holds %s", name)
 		}
 	}
 	reference := func(name string) []byte {
-		_, start, end, ok, err := header(src[name].data)
+		_, start, end, ok, err := layout.Constraint(src[name].data)
 		if !ok || err != nil {
 			t.Fatalf("%s has no build constraint", name)
 		}
@@ -397,8 +478,8 @@ func TestAutograder(t *testing.T) {
 			}
 		}},
 		{"empty", nil, func(t *testing.T, r gradescopeResult) {
-			if *r.Score != 0 || !strings.Contains(r.Output, "crawler/serial.go: not in the submission") {
-				t.Errorf("score %v, output %q; want 0 and a note on the missing files", *r.Score, r.Output)
+			if *r.Score != 0 || !strings.Contains(r.Output, "no student files: the submission should hold crawler/serial.go") {
+				t.Errorf("score %v, output %q; want 0 and a note that the student files are missing", *r.Score, r.Output)
 			}
 		}},
 	} {

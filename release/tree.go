@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"go/build/constraint"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -12,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"golabs/internal/buildtag"
+	"golabs/internal/layout"
 )
 
 // A file is one file of a tree: its contents and its permission bits.
@@ -33,15 +32,6 @@ func (t tree) paths() []string {
 	}
 	slices.Sort(paths)
 	return paths
-}
-
-// instructorOnly lists what never leaves the course staff's repository: path
-// prefixes of files that are not part of a student release or of the
-// autograder's pristine tree. A prefix that ends in "/" is a directory.
-var instructorOnly = []string{
-	".ci/",            // the kit's CI runs the self-check, which needs the references
-	"docs/instructor", // guides for course staff (instructors.md, instructors/ ...)
-	"release/",        // this command
 }
 
 // readTracked reads the files git tracks in the repository at root, as they
@@ -80,7 +70,7 @@ func untracked(root string) []string {
 	}
 	var files []string
 	for _, name := range strings.Split(out, "\x00") {
-		if name != "" && !isInstructorOnly(name) {
+		if name != "" && !layout.IsStaff(name) {
 			files = append(files, name)
 		}
 	}
@@ -115,61 +105,6 @@ const (
 	solutionTree                // the references in place of the stubs, everything else kept
 )
 
-// header finds the //go:build line of a Go source file, before its package
-// clause. It returns the constraint, and the byte range of the line together
-// with one blank line after it; ok is false when there is none.
-func header(src []byte) (expr constraint.Expr, start, end int, ok bool, err error) {
-	off := 0
-	for off < len(src) {
-		next := bytes.IndexByte(src[off:], '\n')
-		lineEnd := len(src)
-		if next >= 0 {
-			lineEnd = off + next + 1
-		}
-		line := strings.TrimSpace(string(src[off:lineEnd]))
-		if constraint.IsGoBuild(line) {
-			expr, err := constraint.Parse(line)
-			if err != nil {
-				return nil, 0, 0, false, err
-			}
-			end := lineEnd
-			if rest := src[end:]; bytes.HasPrefix(rest, []byte("\n")) {
-				end++
-			} else if bytes.HasPrefix(rest, []byte("\r\n")) {
-				end += 2
-			}
-			return expr, off, end, true, nil
-		}
-		if line != "" && !strings.HasPrefix(line, "//") {
-			break // the package clause, or a /* comment: no //go:build line
-		}
-		off = lineEnd
-	}
-	return nil, 0, 0, false, nil
-}
-
-// tags returns the build tags expr mentions.
-func tags(expr constraint.Expr) []string {
-	var all []string
-	expr.Eval(func(t string) bool {
-		if !slices.Contains(all, t) {
-			all = append(all, t)
-		}
-		return false
-	})
-	return all
-}
-
-// isMutant reports whether name lies under a testdata/mutants directory.
-func isMutant(name string) bool {
-	return strings.Contains("/"+name, "/testdata/mutants/")
-}
-
-// isInstructorOnly reports whether name is on the instructorOnly list.
-func isInstructorOnly(name string) bool {
-	return slices.ContainsFunc(instructorOnly, func(prefix string) bool { return strings.HasPrefix(name, prefix) })
-}
-
 // transform makes a tree of the given flavour from the kit's files.
 //
 // The student and pristine trees leave out the references (*_solution.go and
@@ -186,23 +121,23 @@ func transform(src tree, fl flavour) (tree, error) {
 	var problems []string
 	for _, name := range src.paths() {
 		f := src[name]
-		if fl != solutionTree && (isMutant(name) || isInstructorOnly(name)) {
+		if fl != solutionTree && (layout.IsMutant(name) || layout.IsStaff(name)) {
 			continue
 		}
 		if fl == solutionTree && strings.HasPrefix(name, "release/") {
 			continue // a tree without stubs has nothing to release
 		}
-		if path.Ext(name) != ".go" || isMutant(name) {
+		if path.Ext(name) != ".go" || layout.IsMutant(name) {
 			out[name] = f
 			continue
 		}
-		expr, start, end, ok, err := header(f.data)
+		expr, start, end, ok, err := layout.Constraint(f.data)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: malformed //go:build line: %v", name, err))
 			continue
 		}
-		if !ok || !slices.Contains(tags(expr), "solution") {
-			if fl == studentTree && ok && buildtag.Needs(expr, "private") {
+		if !ok || !slices.Contains(layout.Tags(expr), "solution") {
+			if fl == studentTree && ok && layout.Needs(expr, "private") {
 				continue // a hidden test
 			}
 			out[name] = f
@@ -221,7 +156,7 @@ func transform(src tree, fl flavour) (tree, error) {
 				continue
 			}
 			out[strings.TrimSuffix(name, "_solution.go")+".go"] = stripped
-		case buildtag.Needs(expr, "solution"):
+		case layout.Needs(expr, "solution"):
 			if fl == solutionTree {
 				problems = append(problems, fmt.Sprintf("%s: build constraint %q: a reference must carry exactly //go:build solution", name, c))
 			}
@@ -247,16 +182,16 @@ func leaks(t tree) []string {
 		case strings.Contains(name, "_solution"):
 			found = append(found, name+": a reference solution")
 			continue
-		case isMutant(name):
+		case layout.IsMutant(name):
 			found = append(found, name+": a mutant")
 			continue
-		case isInstructorOnly(name):
+		case layout.IsStaff(name):
 			found = append(found, name+": an instructor-only file")
 			continue
 		}
 		if path.Ext(name) == ".go" {
-			if expr, _, _, ok, _ := header(data); ok {
-				if ts := tags(expr); slices.Contains(ts, "solution") || slices.Contains(ts, "private") {
+			if expr, _, _, ok, _ := layout.Constraint(data); ok {
+				if ts := layout.Tags(expr); slices.Contains(ts, "solution") || slices.Contains(ts, "private") {
 					found = append(found, fmt.Sprintf("%s: build constraint %q", name, expr.String()))
 					continue
 				}
@@ -275,11 +210,12 @@ func leaks(t tree) []string {
 	return found
 }
 
-// tooling reports whether name is part of the kit's tooling, whose text
-// names the conventions for references and hidden tests.
+// tooling reports whether name is part of the kit's tooling or its manual
+// (docs/grader.md), whose text names the conventions for references and
+// hidden tests.
 func tooling(name string) bool {
 	return strings.HasPrefix(name, "grader/") || strings.HasPrefix(name, "internal/") ||
-		name == "Makefile" || path.Base(name) == "README.md"
+		name == "Makefile" || name == "docs/grader.md" || path.Base(name) == "README.md"
 }
 
 // write stores the tree under dir, creating directories as needed.

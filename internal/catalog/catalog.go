@@ -70,6 +70,16 @@ type Test struct {
 	Limits  Limits        // what its process may use: its lab's
 }
 
+// DisplayName names a test of the lab in every report: its function name,
+// after its package's when the lab has more than one package
+// ("server.TestGet").
+func (l *Lab) DisplayName(t Test) string {
+	if len(l.Packages) > 1 {
+		return strings.TrimPrefix(t.Package, "./") + "." + t.Name
+	}
+	return t.Name
+}
+
 // Test returns the lab's test with the given name in the given package, or
 // nil if there is none. An empty pkg matches any package.
 func (l *Lab) Test(pkg, name string) *Test {

@@ -142,3 +142,8 @@ func (s *state) report(r Report) {
 		s.out.Close()
 	})
 }
+
+// NotImplemented is what a stub's panic says ("crawler: Serial is not
+// implemented yet: ..."), and what the kit's harnesses and the grader look
+// for in a test's output to tell an unwritten stub from a bug.
+const NotImplemented = "not implemented"

@@ -31,12 +31,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"golabs/internal/atomicfile"
 )
 
 // Header is the comment line that Write puts first: what the file is, and
 // how to regenerate it.
 const Header = "# SHA-256 sums of the kit's protected files, checked before grading. " +
-	"Regenerate with make manifest (go run ./grader -write-manifest) and commit it."
+	"Regenerate with make manifest (go run ./grader manifest) and commit it."
 
 // A Manifest maps a file's path, relative to the repository root with
 // forward slashes, to the hex SHA-256 sum of its contents.
@@ -116,6 +118,17 @@ func (m Manifest) Format() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// Hash returns the SHA-256 of the manifest as Format writes it, in hex:
+// one sum for every file it lists.
+func (m Manifest) Hash() (string, error) {
+	data, err := m.Format()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
 // Write stores the manifest in the file name, replacing it whole: a reader
 // never sees half a manifest.
 func (m Manifest) Write(name string) error {
@@ -123,25 +136,7 @@ func (m Manifest) Write(name string) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".manifest-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	return nil
+	return atomicfile.WriteFile(name, data)
 }
 
 // Read loads the manifest file name. The error wraps fs.ErrNotExist when

@@ -72,7 +72,7 @@ export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 go mod download
 go build ./...
 go build -o /dev/null ./grader
-for pkg in $(go run ./grader -list-packages); do
+for pkg in $(go run ./grader list); do
 	go test -race -c -o /dev/null "$pkg"
 done
 echo "setup.sh: ready"

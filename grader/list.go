@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// runList prints the Go packages of the labs, one a line, for make test
+// and make stress.
+func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var k kitFlags
+	fs := flag.NewFlagSet("grader list", flag.ContinueOnError)
+	k.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./grader list [-lab L]\n\nPrints the Go packages of the labs, one a line.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if code := parse(fs, args, stderr, nil); code >= 0 {
+		return code
+	}
+	_, _, labs, err := k.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "grader list: %v\n", err)
+		return exitSetup
+	}
+	for _, lab := range labs {
+		for _, p := range lab.Packages {
+			fmt.Fprintln(stdout, p)
+		}
+	}
+	return exitOK
+}

@@ -1,0 +1,7 @@
+package broken
+
+import "testing"
+
+func TestF(t *testing.T) { F() }
+
+func TestG(t *testing.T) {}

@@ -1,0 +1,9 @@
+package calc
+
+import (
+	"testing"
+
+	"fixture/internal/gradehook"
+)
+
+func TestMain(m *testing.M) { gradehook.Main(m) }

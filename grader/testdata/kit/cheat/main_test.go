@@ -1,0 +1,9 @@
+package cheat
+
+import (
+	"testing"
+
+	"fixture/internal/gradehook"
+)
+
+func TestMain(m *testing.M) { gradehook.Main(m) }

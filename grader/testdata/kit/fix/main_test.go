@@ -1,0 +1,9 @@
+package fix
+
+import (
+	"testing"
+
+	"fixture/internal/gradehook"
+)
+
+func TestMain(m *testing.M) { gradehook.Main(m) }

@@ -1,0 +1,5 @@
+package initexit
+
+import "os"
+
+func init() { os.Exit(0) }

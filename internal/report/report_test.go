@@ -1,0 +1,51 @@
+package report
+
+import (
+	"strings"
+	"time"
+
+	"golabs/internal/catalog"
+)
+
+// sampleReport is a grading built by hand: a lab with a verdict of each
+// kind (one test hidden, one with a long output) and a lab that did not
+// compile.
+func sampleReport() *Report {
+	crawler := &catalog.Lab{
+		ID: "crawler", File: "labs/crawler.toml", Title: "Web crawler", Order: 1,
+		Packages: []string{"./crawler"},
+		Parts:    []catalog.Part{{ID: "serial", Title: "A. Serial crawler"}, {ID: "pool", Title: "D. Pool"}},
+	}
+	test := func(name, part string, points int, private bool, o Outcome, elapsed time.Duration, reason, output string) *Test {
+		t := NewTest(catalog.Test{Name: name, Part: part, Points: points, Package: "./crawler", Timeout: time.Minute, Private: private})
+		t.Output = output
+		t.Decide(o, reason)
+		t.SetElapsed(elapsed)
+		return t
+	}
+	long := strings.Repeat("goroutine 7 [chan receive]:\n\tcrawler.worker(...)\n", 2000) // about 84 KB
+	cl := &Lab{ID: "crawler", Title: "Web crawler", File: "labs/crawler.toml", Spec: crawler, Tests: []*Test{
+		test("TestPass", "serial", 5, false, Pass, 310*time.Millisecond, "", "=== RUN TestPass\n--- PASS\n"),
+		test("TestFail", "serial", 5, false, Fail, time.Second,
+			"got a | b\nwant <b> & `c`", "=== RUN   TestFail\n    crawler_test.go:9: got a | b\n```\nx ]]> y\n--- FAIL: TestFail\n"),
+		test("TestRace", "pool", 4, false, Race, 0, "data race: write at pool.go:12 in crawler.worker",
+			"WARNING: DATA RACE\n\x1b[31mred\x1b[0m \x00 nul\n"),
+		test("TestHang", "pool", 6, false, Timeout, time.Minute, "timed out after 1m0s; still waiting: crawler.worker", long),
+		test("TestHidden", "pool", 3, true, Fail, 0, "hidden reason", "hidden output\n"),
+		test("TestSkip", "pool", 2, false, Skipped, 0, "skipped: needs a network", ""),
+		test("TestExit", "pool", 1, false, NoResult, 0, "the test process exited (status 0) without reporting a result",
+			"bad \xff\xfe utf-8\n"),
+	}}
+	kv := &catalog.Lab{ID: "kv", File: "labs/kv.toml", Title: "Key/value server", Order: 2, Packages: []string{"./kv"}}
+	broken := BuildError{Package: "./kv", Output: "# golabs/kv\nkv/server.go:3:2: undefined: x\nkv/server.go:4:2: undefined: y", Build: "./kv (no tags)"}
+	kvTest := func(name string) *Test {
+		t := NewTest(catalog.Test{Name: name, Points: 10, Package: "./kv", Timeout: time.Minute})
+		t.Decide(BuildFailed, "build failed: "+broken.FirstError())
+		return t
+	}
+	kl := &Lab{ID: "kv", Title: "Key/value server", File: "labs/kv.toml", Spec: kv, BuildErrors: []BuildError{broken},
+		Tests: []*Test{kvTest("TestGet"), kvTest("TestPut")}}
+	r := &Report{Labs: []*Lab{cl, kl}, Sandbox: "none", Elapsed: 136400 * time.Millisecond}
+	r.Total()
+	return r
+}
