@@ -377,7 +377,7 @@ func (r *crawlRun) wait(t *testing.T) bool {
 	}
 	if r.value != nil {
 		p.openGate()
-		if s := fmt.Sprint(r.value); strings.Contains(s, "not implemented") {
+		if s, ok := labtest.Stub(r.value); ok {
 			t.Fatal(s)
 		}
 		t.Fatalf("%s panicked: %v\n\n%s", r.c.name, r.value, r.stack)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -63,7 +62,12 @@ type batch struct {
 // and returns its exit status.
 func runBatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := &batchFlags{}
-	fs := flag.NewFlagSet("grader batch", flag.ContinueOnError)
+	fs := newFlagSet("grader batch", "usage: go run ./grader batch [flags] DIR\n\n"+
+		"Grades a folder of submissions, one folder, .zip or .tar.gz per student, each in a pristine\n"+
+		"copy of the kit, and writes OUT/gradebook.csv, OUT/gradebook.json and OUT/report.html.\n"+
+		"A rerun grades only new and changed submissions, and all of them when the tests changed.\n"+
+		"Exit status: 0 graded, 1 some submission could not be graded for a reason that is not the\n"+
+		"student's, 2 usage or setup error. The manual: docs/grader.md.\n", stderr)
 	c.kitFlags.register(fs)
 	c.selectFlags.register(fs)
 	fs.IntVar(&c.jobs, "j", max(1, runtime.NumCPU()/4), "grade at most `n` submissions at once")
@@ -71,15 +75,6 @@ func runBatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.BoolVar(&c.fresh, "fresh", false, "grade every submission again, ignoring the results of earlier runs")
 	fs.StringVar(&c.shard, "shard", "", "grade only shard `K/N` of the submissions (K from 1 to N), for grading a class on N machines; join the shards with grader merge")
 	fs.BoolVar(&c.unsafeNoSandbox, "unsafe-no-sandbox", false, "grade even where the sandbox cannot run: every submission's code runs with your rights")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader batch [flags] DIR\n\n"+
-			"Grades a folder of submissions, one folder, .zip or .tar.gz per student, each in a pristine\n"+
-			"copy of the kit, and writes OUT/gradebook.csv, OUT/gradebook.json and OUT/report.html.\n"+
-			"A rerun grades only new and changed submissions, and all of them when the tests changed.\n"+
-			"Exit status: 0 graded, 1 some submission could not be graded for a reason that is not the\n"+
-			"student's, 2 usage or setup error. The manual: docs/grader.md.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	if code := parse(fs, args, stderr, nil); code >= 0 {
 		return code
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +20,6 @@ import (
 	"golabs/internal/layout"
 	"golabs/internal/mutant"
 	"golabs/internal/report"
-	"golabs/internal/sandbox"
 )
 
 // stubBound is how long grading a lab's stubs may take, all tests included:
@@ -75,19 +73,15 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		verbose bool
 		sbMode  string
 	)
-	fs := flag.NewFlagSet("grader check", flag.ContinueOnError)
+	fs := newFlagSet("grader check", "usage: go run ./grader check [flags]\n\n"+
+		"Proves the kit sound, lab by lab: the catalogue matches the code, the reference earns full marks\n"+
+		"-runs times, the stubs earn nothing, every mutant loses points, the manifest is up to date.\n"+
+		"Exit status: 0 sound, 1 a problem found, 2 usage or setup error.\n", stderr)
 	k.register(fs)
 	fs.IntVar(&runs, "runs", 3, "how many `times` to run the reference")
 	fs.IntVar(&par, "p", runtime.NumCPU(), "run at most `n` processes at once")
 	fs.BoolVar(&verbose, "v", false, "print the output of every test that went wrong, and each mutant's verdicts")
 	fs.StringVar(&sbMode, "sandbox", "auto", "isolate each test process: `mode` auto, bwrap, namespaces or none")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader check [flags]\n\n"+
-			"Proves the kit sound, lab by lab: the catalogue matches the code, the reference earns full marks\n"+
-			"-runs times, the stubs earn nothing, every mutant loses points, the manifest is up to date.\n"+
-			"Exit status: 0 sound, 1 a problem found, 2 usage or setup error.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	code := parse(fs, args, stderr, func() error {
 		switch {
 		case runs < 1:
@@ -107,15 +101,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "grader check: %v\n", err)
 		return exitSetup
 	}
-	sb, err := chooseSandbox(sbMode)
-	if err != nil {
-		fmt.Fprintf(stderr, "grader check: %v\n", err)
-		return exitSetup
-	}
-	if sb.Kind() == sandbox.None && sbMode == "auto" {
-		fmt.Fprintf(stderr, "grader check: tests run unsandboxed, with your rights: %s\n", sb.Why())
-	}
-	g, err := grading.New(ctx, grading.Options{Root: root, Par: par, Sandbox: sb, Progress: stderr})
+	g, err := openGrader(ctx, root, par, sbMode, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "grader check: %v\n", err)
 		return exitSetup

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -110,10 +111,21 @@ func (s *selectFlags) selection(labs []*catalog.Lab) (grading.Selection, []*cata
 	return sel, kept, nil
 }
 
+// newFlagSet returns the flag set of a command: -h prints help, then the
+// flags.
+func newFlagSet(name, help string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "%s\nFlags:\n", help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 // parse parses a command's flags; a usage error is printed with a hint.
 // It returns the exit status to end with, or -1 to go on.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer, check func() error) int {
-	fs.SetOutput(stderr)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -127,6 +139,20 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer, check func() error
 		return exitSetup
 	}
 	return -1
+}
+
+// openGrader returns a grader of the kit at root, with the sandbox that mode
+// asks for and a progress line on stderr; where auto finds no sandbox, it
+// says so on stderr.
+func openGrader(ctx context.Context, root string, par int, mode string, stderr io.Writer) (*grading.Grader, error) {
+	sb, err := chooseSandbox(mode)
+	if err != nil {
+		return nil, err
+	}
+	if sb.Kind() == sandbox.None && mode == "auto" {
+		fmt.Fprintf(stderr, "grader: tests run unsandboxed, with your rights: %s\n", sb.Why())
+	}
+	return grading.New(ctx, grading.Options{Root: root, Par: par, Sandbox: sb, Progress: stderr})
 }
 
 // chooseSandbox returns the sandbox that mode (auto, bwrap, namespaces or

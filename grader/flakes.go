@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -124,19 +123,15 @@ func runFlakes(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		n       int
 		verbose bool
 	)
-	fs := flag.NewFlagSet("grader flakes", flag.ContinueOnError)
+	fs := newFlagSet("grader flakes", "usage: go run ./grader flakes -runs N [flags]\n\n"+
+		"Finds flaky tests: builds each lab once, runs each selected test N times, each run a fresh\n"+
+		"process, and prints each test's pass rate and ways of failing. Run it on the reference\n"+
+		"(-tags solution) before a release. Exit status: 0 every run passed, 1 some run did not,\n"+
+		"2 usage or setup error.\n", stderr)
 	k.register(fs)
 	s.register(fs)
 	fs.IntVar(&n, "runs", 0, "run each test `n` times (required)")
 	fs.BoolVar(&verbose, "v", false, "print the output of the first run that failed each way")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader flakes -runs N [flags]\n\n"+
-			"Finds flaky tests: builds each lab once, runs each selected test N times, each run a fresh\n"+
-			"process, and prints each test's pass rate and ways of failing. Run it on the reference\n"+
-			"(-tags solution) before a release. Exit status: 0 every run passed, 1 some run did not,\n"+
-			"2 usage or setup error.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	code := parse(fs, args, stderr, func() error {
 		if n < 1 {
 			return fmt.Errorf("-runs %d: run each test at least once (-runs 100, say)", n)
@@ -158,11 +153,7 @@ func runFlakes(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return fail(err)
 	}
-	sb, err := chooseSandbox(s.sandbox)
-	if err != nil {
-		return fail(err)
-	}
-	g, err := grading.New(ctx, grading.Options{Root: root, Par: s.par, Sandbox: sb, Progress: stderr})
+	g, err := openGrader(ctx, root, s.par, s.sandbox, stderr)
 	if err != nil {
 		return fail(err)
 	}

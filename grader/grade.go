@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"golabs/internal/grading"
 	"golabs/internal/progress"
 	"golabs/internal/report"
-	"golabs/internal/sandbox"
 )
 
 // gradeFlags is the command line of grading, the default command.
@@ -43,7 +41,10 @@ func (c *gradeFlags) check() error {
 // runGrade grades the labs and prints the report.
 func runGrade(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := &gradeFlags{}
-	fs := flag.NewFlagSet("grader", flag.ContinueOnError)
+	fs := newFlagSet("grader", "usage: go run ./grader [flags]\n       go run ./grader COMMAND [flags]   (check, flakes, manifest, list, batch, merge, intake; COMMAND -h tells more)\n\n"+
+		"Grades the labs of the catalogue in labs/: each test in a process of its own, then \"Score: X/Y\".\n"+
+		"Exit status: 0 graded, 2 usage or setup error; with -strict, 1 if a point was missed and 3 if\n"+
+		"protected files changed. The manual: docs/grader.md.\n", stderr)
 	c.kitFlags.register(fs)
 	c.selectFlags.register(fs)
 	fs.StringVar(&c.overlay, "overlay", "", "pass -overlay `file` to go")
@@ -53,13 +54,6 @@ func runGrade(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&c.gradescope, "gradescope", "", "also write Gradescope's results.json to `file`")
 	fs.StringVar(&c.junit, "junit", "", "also write the result as JUnit XML to `file`")
 	fs.BoolVar(&c.strict, "strict", false, "refuse to grade if protected files changed (exit 3); exit 1 if a point was missed")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader [flags]\n       go run ./grader COMMAND [flags]   (check, flakes, manifest, list, batch, merge, intake; COMMAND -h tells more)\n\n"+
-			"Grades the labs of the catalogue in labs/: each test in a process of its own, then \"Score: X/Y\".\n"+
-			"Exit status: 0 graded, 2 usage or setup error; with -strict, 1 if a point was missed and 3 if\n"+
-			"protected files changed. The manual: docs/grader.md.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	if code := parse(fs, args, stderr, c.check); code >= 0 {
 		return code
 	}
@@ -105,14 +99,7 @@ func runGrade(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	integ.Warn(stderr)
 
-	sb, err := chooseSandbox(c.sandbox)
-	if err != nil {
-		return setupErr("%v", err)
-	}
-	if sb.Kind() == sandbox.None && c.sandbox == "auto" {
-		fmt.Fprintf(stderr, "grader: tests run unsandboxed, with your rights: %s\n", sb.Why())
-	}
-	g, err := grading.New(ctx, grading.Options{Root: root, Par: c.par, Sandbox: sb, Progress: stderr})
+	g, err := openGrader(ctx, root, c.par, c.sandbox, stderr)
 	if err != nil {
 		return setupErr("%v", err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,16 +15,12 @@ import (
 // SUBMISSION. The Gradescope autograder calls it on its submission folder.
 func runIntake(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var k kitFlags
-	fs := flag.NewFlagSet("grader intake", flag.ContinueOnError)
+	fs := newFlagSet("grader intake", "usage: go run ./grader intake [-lab L] SUBMISSION\n\n"+
+		"Checks a submission (a folder, .zip or .tar.gz) entry by entry, finds the catalogue's student\n"+
+		"files in it, and writes them into this tree over the stubs; nothing else of it is used. It\n"+
+		"prints a note per student file not found, which keeps its stub. Exit status: 0 taken in,\n"+
+		"1 the submission is broken (it says why), 2 usage or setup error.\n", stderr)
 	k.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader intake [-lab L] SUBMISSION\n\n"+
-			"Checks a submission (a folder, .zip or .tar.gz) entry by entry, finds the catalogue's student\n"+
-			"files in it, and writes them into this tree over the stubs; nothing else of it is used. It\n"+
-			"prints a note per student file not found, which keeps its stub. Exit status: 0 taken in,\n"+
-			"1 the submission is broken (it says why), 2 usage or setup error.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	code := parse(fs, args, stderr, func() error {
 		if fs.NArg() != 1 {
 			return errors.New("name one submission: go run ./grader intake SUBMISSION")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 )
@@ -11,12 +10,8 @@ import (
 // and make stress.
 func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var k kitFlags
-	fs := flag.NewFlagSet("grader list", flag.ContinueOnError)
+	fs := newFlagSet("grader list", "usage: go run ./grader list [-lab L]\n\nPrints the Go packages of the labs, one a line.\n", stderr)
 	k.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader list [-lab L]\n\nPrints the Go packages of the labs, one a line.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	if code := parse(fs, args, stderr, nil); code >= 0 {
 		return code
 	}

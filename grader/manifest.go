@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,12 +20,8 @@ import (
 // (see package layout), for the whole tree.
 func runManifest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var root string
-	fs := flag.NewFlagSet("grader manifest", flag.ContinueOnError)
+	fs := newFlagSet("grader manifest", fmt.Sprintf("usage: go run ./grader manifest\n\nWrites %s, the SHA-256 sums of the protected files of every lab;\ncommit it with them.\n", layout.ManifestFile), stderr)
 	fs.StringVar(&root, "root", "", "the kit's repository `dir` (default: found from the working directory)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader manifest\n\nWrites %s, the SHA-256 sums of the protected files of every lab;\ncommit it with them.\n\nFlags:\n", layout.ManifestFile)
-		fs.PrintDefaults()
-	}
 	if code := parse(fs, args, stderr, nil); code >= 0 {
 		return code
 	}

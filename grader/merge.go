@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,15 +20,11 @@ import (
 // SHARD_DIR...
 func runMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var out string
-	fs := flag.NewFlagSet("grader merge", flag.ContinueOnError)
+	fs := newFlagSet("grader merge", "usage: go run ./grader merge -out DIR SHARD_DIR...\n\n"+
+		"Joins the gradebooks that grader batch -shard K/N wrote, one folder per shard, into one\n"+
+		"gradebook.csv, gradebook.json, report.html and results/ in DIR. The shards must have graded\n"+
+		"the same labs and tests with the same kit, and no student may be in two shards.\n", stderr)
 	fs.StringVar(&out, "out", "", "write the joined gradebook to `dir` (required)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grader merge -out DIR SHARD_DIR...\n\n"+
-			"Joins the gradebooks that grader batch -shard K/N wrote, one folder per shard, into one\n"+
-			"gradebook.csv, gradebook.json, report.html and results/ in DIR. The shards must have graded\n"+
-			"the same labs and tests with the same kit, and no student may be in two shards.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	code := parse(fs, args, stderr, func() error {
 		switch {
 		case out == "":

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"text/template"
 	"time"
-
-	"golabs/internal/catalog"
 )
 
 // The autograder's scripts: templates filled with the Go version and the
@@ -47,7 +45,7 @@ func goVersion(gomod []byte) (string, error) {
 }
 
 // autograderFiles renders the scripts for the pristine tree t.
-func autograderFiles(t tree, labs []*catalog.Lab) (tree, error) {
+func autograderFiles(t tree) (tree, error) {
 	v, err := goVersion(t["go.mod"].data)
 	if err != nil {
 		return nil, err
@@ -88,11 +86,7 @@ func autograderTree(root string) (tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	labs, err := catalog.Load(root)
-	if err != nil {
-		return nil, fmt.Errorf("reading the catalogue: %v", err)
-	}
-	out, err := autograderFiles(kit, labs)
+	out, err := autograderFiles(kit)
 	if err != nil {
 		return nil, err
 	}

@@ -38,19 +38,16 @@ func (t tree) paths() []string {
 // are in the working tree. A tracked file deleted from the working tree is
 // left out.
 func readTracked(root string) (tree, error) {
-	out, err := gitOutput(root, nil, "ls-files", "-z", "--cached")
+	names, err := layout.GitFiles(root, "--cached")
 	if err != nil {
 		return nil, fmt.Errorf("listing the files of %s: %v (run the command inside the kit's git repository, or pass -root)", root, err)
 	}
 	t := tree{}
-	for _, name := range strings.Split(out, "\x00") {
-		if name == "" {
-			continue
-		}
+	for _, name := range names {
 		full := filepath.Join(root, filepath.FromSlash(name))
 		fi, err := os.Lstat(full)
-		if err != nil || !fi.Mode().IsRegular() {
-			continue
+		if err != nil {
+			return nil, err
 		}
 		data, err := os.ReadFile(full)
 		if err != nil {
@@ -64,17 +61,8 @@ func readTracked(root string) (tree, error) {
 // untracked returns the files of the repository at root that git does not
 // track and does not ignore: a tree made from the tracked files lacks them.
 func untracked(root string) []string {
-	out, err := gitOutput(root, nil, "ls-files", "-z", "--others", "--exclude-standard")
-	if err != nil {
-		return nil
-	}
-	var files []string
-	for _, name := range strings.Split(out, "\x00") {
-		if name != "" && !layout.IsStaff(name) {
-			files = append(files, name)
-		}
-	}
-	return files
+	names, _ := layout.GitFiles(root, "--others", "--exclude-standard")
+	return slices.DeleteFunc(names, layout.IsStaff)
 }
 
 // gitOutput runs git in dir with the extra environment and returns its
