@@ -7,10 +7,12 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"golabs/internal/grading"
+	"golabs/internal/grading/gradingtest"
 	"golabs/internal/report"
 
 	"github.com/stretchr/testify/assert"
@@ -31,7 +33,7 @@ func TestGradescopeCLISetupFailure(t *testing.T) {
 // TestReportFilesCLI grades the fixture kit with every report at once.
 func TestReportFilesCLI(t *testing.T) {
 	t.Parallel()
-	root, _ := fixture(t)
+	root, _ := fixture.Get(t)
 	dir := t.TempDir()
 	gs, ju := filepath.Join(dir, "results.json"), filepath.Join(dir, "junit.xml")
 	var stdout, stderr bytes.Buffer
@@ -93,7 +95,7 @@ func readGradescope(t *testing.T, path string) gradescopeResults {
 
 func TestIntegrity(t *testing.T) {
 	t.Parallel()
-	root := copyFixture(t)
+	root := gradingtest.Copy(t)
 	code, _, stderr := runCLI(root, "manifest")
 	require.Equal(t, exitOK, code, stderr)
 	const warning = "warning: protected file calc/calc_test.go was modified; official grading uses the pristine copy"
@@ -155,4 +157,72 @@ func TestIntegrity(t *testing.T) {
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "no manifest")
 	assert.Contains(t, stderr, "git checkout -- labs/manifest.sha256")
+}
+
+func TestCLI(t *testing.T) {
+	t.Parallel()
+	root, _ := fixture.Get(t)
+	run := func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := cli(context.Background(), append([]string{"-root", root}, args...), &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+
+	code, stdout, stderr := run("-lab", "fix", "-run", "^Test(Pass|Fail)$")
+	if code != exitOK || !strings.HasSuffix(stdout, "\nScore: 1/3\n") {
+		t.Errorf("grading: exit %d, want 0, and a last line Score: 1/3\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, row := range []string{`(?m)^\s+TestPass\s+1/1\s+PASS\b`, `(?m)^\s+TestFail\s+0/2\s+FAIL\b`} {
+		if !regexp.MustCompile(row).MatchString(stdout) {
+			t.Errorf("the table must show each test's points earned of its max and its result (%s):\n%s", row, stdout)
+		}
+	}
+
+	code, stdout, _ = run("-lab", "fix", "-run", "^TestFail$", "-json", "-v")
+	var rep report.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitOK {
+		t.Fatalf("-json: exit %d, %v:\n%s", code, err, stdout)
+	}
+	if rep.Score != 0 || rep.MaxScore != 2 || len(rep.Labs) != 1 || len(rep.Labs[0].Tests) != 1 ||
+		rep.Labs[0].Tests[0].Result != report.Fail || !strings.Contains(rep.Labs[0].Tests[0].Output, "check the carry") {
+		t.Errorf("-json report: %+v", rep)
+	}
+
+	code, stdout, _ = run("-lab", "calc", "-tags", "solution", "-private")
+	if code != exitOK || !strings.HasSuffix(stdout, "\nScore: 6/6\n") {
+		t.Errorf("-private must grade the hidden test: exit %d\n%s", code, stdout)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-lab", "nope"}, `unknown lab "nope": the labs are fix, broken, mismatch, calc, initexit`},
+		{[]string{"-lab", "fix", "-run", "NoSuchTest"}, `-run "NoSuchTest" matches no graded test of fix`},
+		{[]string{"-run", "("}, "-run \"(\": error parsing regexp"},
+		{[]string{"-p", "0"}, "-p 0: run at least one process at a time"},
+		{[]string{"-lab", "mismatch"}, "test TestUngraded in ./mismatch has no points in labs/mismatch.toml"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		code, _, stderr := run(tt.args...)
+		if code != exitSetup || !strings.Contains(stderr, tt.want) {
+			t.Errorf("grader %s: exit %d, want %d with %q; stderr:\n%s", strings.Join(tt.args, " "), code, exitSetup, tt.want, stderr)
+		}
+	}
+
+	var stdout2, stderr2 bytes.Buffer
+	code = cli(context.Background(), []string{"list", "-root", root}, &stdout2, &stderr2)
+	if code != exitOK || !strings.HasPrefix(stdout2.String(), "./fix\n./broken\n./mismatch\n./calc\n./initexit\n./cheat\n./cheatok\n") {
+		t.Errorf("grader list: exit %d\n%s%s", code, stdout2.String(), stderr2.String())
+	}
+}
+
+func TestCLIMissingCompiler(t *testing.T) {
+	root, _ := fixture.Get(t) // before CC is spoilt: the fixture's grader needs a compiler
+	t.Setenv("CC", "no-such-compiler")
+	var stdout, stderr bytes.Buffer
+	code := cli(context.Background(), []string{"-root", root, "-lab", "fix"}, &stdout, &stderr)
+	if code != exitSetup || !strings.Contains(stderr.String(), "the race detector needs cgo and a C compiler") {
+		t.Errorf("without a C compiler: exit %d\n%s", code, stderr.String())
+	}
 }

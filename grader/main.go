@@ -12,14 +12,15 @@
 //	go run ./grader merge -out DIR DIR...  join the gradebooks of batch shards
 //	go run ./grader intake DIR|ZIP         put a submission's student files in the tree
 //
-// Each command is a file of this package over three libraries: package
-// grading builds each lab's tests once with the race detector and runs each
-// graded test in a process and a sandbox of its own, failing closed; package
-// report holds the model of a grading and its views (text, JSON, Markdown,
-// JUnit, Gradescope, and a class's gradebook with its CSV and HTML page);
-// package layout says what each file of the kit is. go run ./grader CMD -h
-// lists a command's flags. The manual, with the verdicts, the JSON schema
-// and the exit statuses, is docs/grader.md.
+// Each command is a file of this package, its flags and its output, over
+// the kit's libraries: package grading builds each lab's tests once with the
+// race detector and runs each graded test in a process and a sandbox of its
+// own, failing closed; package report holds the model of a grading and its
+// views (text, JSON, Markdown, JUnit, Gradescope, and a class's gradebook
+// with its CSV and HTML page); packages selfcheck, batch and intake do what
+// check, batch and intake say; package layout says what each file of the
+// kit is. go run ./grader CMD -h lists a command's flags. The manual, with
+// the verdicts, the JSON schema and the exit statuses, is docs/grader.md.
 package main
 
 import (

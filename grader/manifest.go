@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"golabs/internal/catalog"
 	"golabs/internal/layout"
-	"golabs/internal/manifest"
 	"golabs/internal/report"
 )
 
@@ -35,18 +30,6 @@ func runManifest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitSetup
 	}
 	return exitOK
-}
-
-// protectedFiles returns the protected files of the tree at root, sorted,
-// and a note that says how the files were listed. all is the whole
-// catalogue.
-func protectedFiles(root string, all []*catalog.Lab) (files []string, note string, err error) {
-	tree, note, err := layout.Files(root)
-	if err != nil {
-		return nil, "", err
-	}
-	files, err = (&layout.Kit{Root: root, Labs: all}).Protected(tree)
-	return files, note, err
 }
 
 // writeManifest stores the sums of the tree's protected files in
@@ -74,51 +57,4 @@ func writeManifest(root string, all []*catalog.Lab, w, stderr io.Writer) error {
 			report.Plural(len(left), "file"), strings.Join(left, "\n  "))
 	}
 	return nil
-}
-
-// checkManifest is a step of the self-check: the manifest must list exactly
-// the protected files of the tree that concern labs, with their sums.
-func (c *selfCheck) checkManifest(labs []*catalog.Lab, w io.Writer) {
-	root := c.g.Root()
-	want, err := manifest.Read(filepath.Join(root, filepath.FromSlash(layout.ManifestFile)))
-	if errors.Is(err, fs.ErrNotExist) {
-		c.problem("%s does not exist: run make manifest and commit it", layout.ManifestFile)
-		fmt.Fprintf(w, "  %s  no manifest: the grader cannot tell students which provided files they changed\n", c.style.Paint("FAIL", false))
-		return
-	}
-	if err != nil {
-		c.problem("%v: fix it, or run make manifest and commit it", err)
-		fmt.Fprintf(w, "  %s  %v\n", c.style.Paint("FAIL", false), err)
-		return
-	}
-	files, _, err := protectedFiles(root, c.all)
-	if err != nil {
-		c.problem("checking %s: %v", layout.ManifestFile, err)
-		return
-	}
-	files = slices.DeleteFunc(files, func(name string) bool { return !layout.Concerns(name, labs) })
-	got, err := manifest.Compute(root, files)
-	if err != nil {
-		c.problem("checking %s: %v", layout.ManifestFile, err)
-		return
-	}
-	for name := range want {
-		if !layout.Concerns(name, labs) {
-			delete(want, name)
-		}
-	}
-	modified, missing, added := manifest.Diff(want, got)
-	if len(modified)+len(missing)+len(added) == 0 {
-		fmt.Fprintf(w, "  ok    %s of %s, each with its sum\n", report.Plural(len(got), "protected file"), labNames(labs))
-		return
-	}
-	c.problem("%s is out of date: run make manifest and commit it", layout.ManifestFile)
-	for _, d := range []struct {
-		files []string
-		what  string
-	}{{modified, "changed since the manifest was written"}, {added, "protected, but not in the manifest"}, {missing, "in the manifest, but not protected or gone"}} {
-		for _, name := range d.files {
-			fmt.Fprintf(w, "  %s  %s: %s\n", c.style.Paint("FAIL", false), name, d.what)
-		}
-	}
 }

@@ -14,19 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"golabs/internal/catalog"
-	"golabs/internal/grading"
+	"golabs/internal/grading/gradingtest"
 	"golabs/internal/layout"
 	"golabs/internal/manifest"
 )
-
-// copyFixture writes the fixture kit into a directory of the test's own,
-// which the test may change.
-func copyFixture(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	require.NoError(t, writeFixture(dst), "writing the fixture kit")
-	return dst
-}
 
 // runCLI runs the grader on the kit at root.
 func runCLI(root string, args ...string) (code int, stdout, stderr string) {
@@ -53,7 +44,7 @@ func edit(t *testing.T, root, name string) (restore func()) {
 
 func TestWriteManifest(t *testing.T) {
 	t.Parallel()
-	root := copyFixture(t)
+	root := gradingtest.Copy(t)
 	code, stdout, stderr := runCLI(root, "manifest")
 	require.Equal(t, exitOK, code, "grader manifest failed:\n%s", stderr)
 	assert.Contains(t, stdout, "wrote labs/manifest.sha256: ")
@@ -93,52 +84,9 @@ func TestWriteManifest(t *testing.T) {
 	assert.Contains(t, stderr, "flag provided but not defined: -strict", "the self-check holds the manifest against the tree itself")
 }
 
-func TestCheckManifest(t *testing.T) {
-	t.Parallel()
-	root := copyFixture(t)
-	code, _, stderr := runCLI(root, "manifest")
-	require.Equal(t, exitOK, code, stderr)
-	labs, err := catalog.Load(root)
-	require.NoError(t, err)
-	calc := fixtureLabs(t, root, "calc")
-
-	check := func(labs []*catalog.Lab) (problems []string, rep string) {
-		g, err := grading.New(context.Background(), grading.Options{Root: root, Par: 1})
-		require.NoError(t, err)
-		defer g.Close()
-		c := &selfCheck{g: g, all: labs}
-		var w bytes.Buffer
-		c.checkManifest(labs, &w)
-		return c.problems, w.String()
-	}
-	problems, rep := check(labs)
-	assert.Empty(t, problems, "a manifest just written is up to date:\n%s", rep)
-	assert.Contains(t, rep, "ok    ")
-
-	const stale = "labs/manifest.sha256 is out of date: run make manifest and commit it"
-	edit(t, root, "calc/calc_test.go")
-	require.NoError(t, os.WriteFile(filepath.Join(root, "calc", "extra_test.go"), []byte("package calc\n"), 0o644))
-	problems, rep = check(calc)
-	assert.Equal(t, []string{stale}, problems)
-	assert.Contains(t, rep, "calc/calc_test.go: changed since the manifest was written")
-	assert.Contains(t, rep, "calc/extra_test.go: protected, but not in the manifest")
-
-	// Only the labs checked count.
-	problems, rep = check(fixtureLabs(t, root, "fix"))
-	assert.Empty(t, problems, rep)
-	edit(t, root, "go.mod")
-	problems, rep = check(fixtureLabs(t, root, "fix"))
-	assert.Equal(t, []string{stale}, problems, "go.mod matters to every lab")
-	assert.Contains(t, rep, "go.mod: changed since the manifest was written")
-
-	require.NoError(t, os.Remove(filepath.Join(root, "labs", "manifest.sha256")))
-	problems, _ = check(calc)
-	assert.Equal(t, []string{"labs/manifest.sha256 does not exist: run make manifest and commit it"}, problems)
-}
-
 func TestProtectedFilesWithGit(t *testing.T) {
 	t.Parallel()
-	root := copyFixture(t)
+	root := gradingtest.Copy(t)
 	if _, err := layout.GitFiles(root, "--cached"); err == nil {
 		t.Skip("the temporary directory is inside a git repository")
 	}
@@ -166,6 +114,17 @@ func TestProtectedFilesWithGit(t *testing.T) {
 	assert.Contains(t, stdout.String(), "from the files git tracks")
 	assert.Equal(t, "warning: the manifest leaves out 2 files that git does not track:\n  calc/new_test.go\n  calc/notes.txt\n"+
 		"git add those that belong to the kit, then run make manifest again\n", stderr.String())
+}
+
+// protectedFiles returns the protected files of the tree at root, and how
+// they were listed.
+func protectedFiles(root string, all []*catalog.Lab) ([]string, string, error) {
+	names, note, err := layout.Files(root)
+	if err != nil {
+		return nil, "", err
+	}
+	files, err := (&layout.Kit{Root: root, Labs: all}).Protected(names)
+	return files, note, err
 }
 
 // gitCommand runs git in dir.

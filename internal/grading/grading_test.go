@@ -1,23 +1,63 @@
-package main
+package grading_test
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"regexp"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"golabs/internal/catalog"
 	"golabs/internal/grading"
+	"golabs/internal/grading/gradingtest"
 	"golabs/internal/report"
 )
 
+// fixture is the fixture kit these tests grade, and its grader.
+var fixture gradingtest.Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	fixture.Close()
+	os.Exit(code)
+}
+
+// labOf loads the catalogue of the kit at root and returns the lab id.
+func labOf(t *testing.T, root, id string) *catalog.Lab {
+	t.Helper()
+	labs, err := catalog.Load(root)
+	if err != nil {
+		t.Fatalf("the fixture's catalogue: %v", err)
+	}
+	for _, l := range labs {
+		if l.ID == id {
+			return l
+		}
+	}
+	t.Fatalf("the fixture has no lab %s", id)
+	return nil
+}
+
+// resultsByName indexes a lab's results.
+func resultsByName(l *report.Lab) map[string]*report.Test {
+	m := make(map[string]*report.Test)
+	for _, r := range l.Tests {
+		m[r.Name] = r
+	}
+	return m
+}
+
+// describe says what became of a test, for failure messages.
+func describe(r *report.Test) string {
+	return fmt.Sprintf("%s %s (exit %d, %s): %s\n%s", r.Name, r.Result, r.Exit, r.Elapsed, r.Reason, r.Output)
+}
+
 func TestGradeVerdicts(t *testing.T) {
 	t.Parallel()
-	root, g := fixture(t)
-	lab := fixtureLab(t, root, "fix")
+	root, g := fixture.Get(t)
+	lab := labOf(t, root, "fix")
 	lr, err := g.Grade(context.Background(), lab, grading.Selection{})
 	if err != nil {
 		t.Fatalf("grading the fixture: %v", err)
@@ -101,8 +141,8 @@ func TestGradeVerdicts(t *testing.T) {
 
 func TestGradeBuildFailure(t *testing.T) {
 	t.Parallel()
-	root, g := fixture(t)
-	lr, err := g.Grade(context.Background(), fixtureLab(t, root, "broken"), grading.Selection{})
+	root, g := fixture.Get(t)
+	lr, err := g.Grade(context.Background(), labOf(t, root, "broken"), grading.Selection{})
 	if err != nil {
 		t.Fatalf("a build failure is a verdict, not a setup error: %v", err)
 	}
@@ -123,8 +163,8 @@ func TestGradeBuildFailure(t *testing.T) {
 
 func TestGradeCatalogueMismatch(t *testing.T) {
 	t.Parallel()
-	root, g := fixture(t)
-	_, err := g.Grade(context.Background(), fixtureLab(t, root, "mismatch"), grading.Selection{})
+	root, g := fixture.Get(t)
+	_, err := g.Grade(context.Background(), labOf(t, root, "mismatch"), grading.Selection{})
 	if err == nil {
 		t.Fatal("grading a lab whose catalogue does not match its tests must fail")
 	}
@@ -138,113 +178,12 @@ func TestGradeCatalogueMismatch(t *testing.T) {
 	}
 }
 
-func TestCheck(t *testing.T) {
-	t.Parallel()
-	root, g := fixture(t)
-	var out bytes.Buffer
-	all, err := catalog.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := selfCheckLabs(context.Background(), g, all, fixtureLabs(t, root, "calc"), 2, &out, report.Style{}, false)
-	got := out.String()
-	if code != exitFailed {
-		t.Errorf("the self-check of a lab with an uncaught mutant exited %d, want %d", code, exitFailed)
-	}
-	for _, want := range []string{
-		"./calc (-tags private): 3 tests, 3 graded",
-		"./calc (-tags solution,private): 3 tests, 3 graded",
-		"3/3 tests fail, each saying \"not implemented\"",
-		"runs: 6/6, 6/6",
-		"off-by-one  yes     -5",
-		"zero        no      -3",
-		"calc: mutant zero (Add always returns zero.) is not caught: TestAddZero passed",
-		"labs/manifest.sha256 does not exist: run make manifest and commit it", // the fixture has none
-		"Check: FAIL: 2 problems in calc",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("the report must contain %q:\n%s", want, got)
-		}
-	}
-	if lines := strings.Split(strings.TrimSpace(got), "\n"); !strings.HasPrefix(lines[len(lines)-1], "Check: FAIL") {
-		t.Errorf("the last line must be the verdict; got %q", lines[len(lines)-1])
-	}
-}
-
-func TestCLI(t *testing.T) {
-	t.Parallel()
-	root, _ := fixture(t)
-	run := func(args ...string) (int, string, string) {
-		var stdout, stderr bytes.Buffer
-		code := cli(context.Background(), append([]string{"-root", root}, args...), &stdout, &stderr)
-		return code, stdout.String(), stderr.String()
-	}
-
-	code, stdout, stderr := run("-lab", "fix", "-run", "^Test(Pass|Fail)$")
-	if code != exitOK || !strings.HasSuffix(stdout, "\nScore: 1/3\n") {
-		t.Errorf("grading: exit %d, want 0, and a last line Score: 1/3\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	for _, row := range []string{`(?m)^\s+TestPass\s+1/1\s+PASS\b`, `(?m)^\s+TestFail\s+0/2\s+FAIL\b`} {
-		if !regexp.MustCompile(row).MatchString(stdout) {
-			t.Errorf("the table must show each test's points earned of its max and its result (%s):\n%s", row, stdout)
-		}
-	}
-
-	code, stdout, _ = run("-lab", "fix", "-run", "^TestFail$", "-json", "-v")
-	var rep report.Report
-	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitOK {
-		t.Fatalf("-json: exit %d, %v:\n%s", code, err, stdout)
-	}
-	if rep.Score != 0 || rep.MaxScore != 2 || len(rep.Labs) != 1 || len(rep.Labs[0].Tests) != 1 ||
-		rep.Labs[0].Tests[0].Result != report.Fail || !strings.Contains(rep.Labs[0].Tests[0].Output, "check the carry") {
-		t.Errorf("-json report: %+v", rep)
-	}
-
-	code, stdout, _ = run("-lab", "calc", "-tags", "solution", "-private")
-	if code != exitOK || !strings.HasSuffix(stdout, "\nScore: 6/6\n") {
-		t.Errorf("-private must grade the hidden test: exit %d\n%s", code, stdout)
-	}
-
-	for _, tt := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"-lab", "nope"}, `unknown lab "nope": the labs are fix, broken, mismatch, calc, initexit`},
-		{[]string{"-lab", "fix", "-run", "NoSuchTest"}, `-run "NoSuchTest" matches no graded test of fix`},
-		{[]string{"-run", "("}, "-run \"(\": error parsing regexp"},
-		{[]string{"-p", "0"}, "-p 0: run at least one process at a time"},
-		{[]string{"-lab", "mismatch"}, "test TestUngraded in ./mismatch has no points in labs/mismatch.toml"},
-		{[]string{"extra"}, `unexpected argument "extra"`},
-	} {
-		code, _, stderr := run(tt.args...)
-		if code != exitSetup || !strings.Contains(stderr, tt.want) {
-			t.Errorf("grader %s: exit %d, want %d with %q; stderr:\n%s", strings.Join(tt.args, " "), code, exitSetup, tt.want, stderr)
-		}
-	}
-
-	var stdout2, stderr2 bytes.Buffer
-	code = cli(context.Background(), []string{"list", "-root", root}, &stdout2, &stderr2)
-	if code != exitOK || !strings.HasPrefix(stdout2.String(), "./fix\n./broken\n./mismatch\n./calc\n./initexit\n./cheat\n./cheatok\n") {
-		t.Errorf("grader list: exit %d\n%s%s", code, stdout2.String(), stderr2.String())
-	}
-}
-
-func TestCLIMissingCompiler(t *testing.T) {
-	root, _ := fixture(t) // before CC is spoilt: the fixture's grader needs a compiler
-	t.Setenv("CC", "no-such-compiler")
-	var stdout, stderr bytes.Buffer
-	code := cli(context.Background(), []string{"-root", root, "-lab", "fix"}, &stdout, &stderr)
-	if code != exitSetup || !strings.Contains(stderr.String(), "the race detector needs cgo and a C compiler") {
-		t.Errorf("without a C compiler: exit %d\n%s", code, stderr.String())
-	}
-}
-
 // TestGradeForgeries grades student files that try to forge a pass: the
 // static check refuses them, and where a lab allows what they use, the
 // harness's silence fails them anyway.
 func TestGradeForgeries(t *testing.T) {
 	t.Parallel()
-	root, g := fixture(t)
+	root, g := fixture.Get(t)
 	for _, tc := range []struct {
 		lab     string
 		outcome report.Outcome
@@ -254,7 +193,7 @@ func TestGradeForgeries(t *testing.T) {
 		{"cheatok", report.NoResult, "its harness reported no result"},
 		{"initexit", report.NoResult, "without reporting a result"},
 	} {
-		lr, err := g.Grade(context.Background(), fixtureLab(t, root, tc.lab), grading.Selection{})
+		lr, err := g.Grade(context.Background(), labOf(t, root, tc.lab), grading.Selection{})
 		if err != nil {
 			t.Fatalf("grading %s: %v", tc.lab, err)
 		}

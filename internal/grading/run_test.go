@@ -1,4 +1,4 @@
-package main
+package grading_test
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func eachSandbox(t *testing.T, test func(*testing.T, *sandbox.Sandbox)) {
 }
 
 func containsEscapes(t *testing.T, sb *sandbox.Sandbox) {
-	root, _ := fixture(t)
+	root, _ := fixture.Get(t)
 	g, err := grading.New(context.Background(), grading.Options{Root: root, Par: 2, Sandbox: sb})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func containsEscapes(t *testing.T, sb *sandbox.Sandbox) {
 	kitFile := filepath.Join(root, "escape", "grading.go")
 	before, _ := os.ReadFile(kitFile)
 
-	lr, err := g.Grade(context.Background(), fixtureLab(t, root, "escape"), grading.Selection{})
+	lr, err := g.Grade(context.Background(), labOf(t, root, "escape"), grading.Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func processesWithArg(arg string) []string {
 // TestLimitsStopBombs grades testdata/sandbox/bombs.txtar with the sandbox
 // and without it: the limits hold either way, and every bomb earns nothing.
 func TestLimitsStopBombs(t *testing.T) {
-	root, _ := fixture(t)
+	root, _ := fixture.Get(t)
 
 	// What each bomb may end as; a limit, unless Go's runtime stops it first.
 	want := map[string][]report.Outcome{
@@ -155,7 +155,7 @@ func TestLimitsStopBombs(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer g.Close()
-		lr, err := g.Grade(context.Background(), fixtureLab(t, root, "bombs"), grading.Selection{})
+		lr, err := g.Grade(context.Background(), labOf(t, root, "bombs"), grading.Selection{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +192,7 @@ func TestBuildLimits(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skipf("the build's memory is watched only on Linux, not on %s", runtime.GOOS)
 	}
-	root, _ := fixture(t)
+	root, _ := fixture.Get(t)
 	g, err := grading.New(context.Background(), grading.Options{Root: root, Par: 2,
 		Sandbox: sandbox.Unsandboxed("a build runs outside the sandbox"), BuildMemory: 512 << 20})
 	if err != nil {
@@ -200,7 +200,7 @@ func TestBuildLimits(t *testing.T) {
 	}
 	defer g.Close()
 	start := time.Now()
-	lr, err := g.Grade(context.Background(), fixtureLab(t, root, "compilebomb"), grading.Selection{})
+	lr, err := g.Grade(context.Background(), labOf(t, root, "compilebomb"), grading.Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}
