@@ -4,7 +4,7 @@
 #   LAB=crawler        grade, test, check or stress only this lab (a comma list works too)
 #   TAGS=solution      build tags for `make grade` (solution grades the reference)
 #   RUN=Serial         grade only the tests whose names match this regexp
-#   GRADEFLAGS=-v      more flags for the grader (go run ./grader -h lists them)
+#   GRADEFLAGS=-v      more flags for the grader (the list: go run ./grader -h)
 #   COUNT=100          how many times `make stress` runs each reference suite
 #   PAR=1              how many `make stress` runs go side by side
 #   OUT=DIR            where `make release` writes the student tree

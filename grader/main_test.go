@@ -3,6 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,5 +43,94 @@ func TestUsageErrors(t *testing.T) {
 		code := cli(context.Background(), tt.args, &stdout, &stderr)
 		assert.Equal(t, exitSetup, code, "%v", tt.args)
 		assert.Contains(t, stderr.String(), tt.want, "%v", tt.args)
+	}
+}
+
+// commandFlags runs "grader [cmd] -h" and reads the flags it lists: each
+// flag's name, and whether it takes a value.
+func commandFlags(t *testing.T, cmd string) map[string]bool {
+	t.Helper()
+	args := []string{"-h"}
+	if cmd != "" {
+		args = []string{cmd, "-h"}
+	}
+	var stderr bytes.Buffer
+	if code := cli(context.Background(), args, io.Discard, &stderr); code != exitOK {
+		t.Fatalf("grader %s -h: exit %d\n%s", cmd, code, stderr.String())
+	}
+	flags := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  -([\w-]+)( \S+)?$`).FindAllStringSubmatch(stderr.String(), -1) {
+		flags[m[1]] = m[2] != ""
+	}
+	if len(flags) == 0 && cmd != "merge" && cmd != "manifest" {
+		t.Fatalf("grader %s -h lists no flags:\n%s", cmd, stderr.String())
+	}
+	return flags
+}
+
+// TestDocumentedCommands reads every "go run ./grader ..." that the kit's
+// documents, scripts and workflows give, and holds it to the grader's
+// command line: a command that exists, flags it defines (with a value
+// where one is needed), and positional arguments only where it takes them.
+func TestDocumentedCommands(t *testing.T) {
+	files := []string{"../README.md", "../Makefile", "../labs/README.md", "../.ci/run"}
+	for _, pattern := range []string{"../docs/*.md", "../docs/instructors/*", "../release/gradescope/*", "../release/student/*", "../.github/workflows/*"} {
+		more, _ := filepath.Glob(pattern)
+		files = append(files, more...)
+	}
+	positional := map[string]bool{"batch": true, "merge": true, "intake": true}
+	known := map[string]map[string]bool{}
+	invocation := regexp.MustCompile(`go run \./grader\b([^\n]*)`)
+	// Where a command ends: a comment, a pipe, a redirection, the end of
+	// inline code, a column of a table (two spaces), a sentence.
+	end := regexp.MustCompile("[#|>`;)]|&&|  |\\. |: |[.:]$")
+	seen := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue // a staff file the student tree leaves out
+		}
+		for _, m := range invocation.FindAllStringSubmatch(string(data), -1) {
+			line := m[1]
+			if i := end.FindStringIndex(line); i != nil {
+				line = line[:i[0]]
+			}
+			words := strings.Fields(line)
+			cmd := ""
+			if len(words) > 0 && slices.ContainsFunc(commands, func(c command) bool { return c.name == words[0] }) {
+				cmd, words = words[0], words[1:]
+			}
+			if known[cmd] == nil {
+				known[cmd] = commandFlags(t, cmd)
+			}
+			flags := known[cmd]
+			seen++
+			for i := 0; i < len(words); i++ {
+				w := words[i]
+				switch {
+				case strings.HasPrefix(w, "["): // a placeholder: [flags], [-lab L]
+					for !strings.HasSuffix(words[i], "]") && i+1 < len(words) {
+						i++
+					}
+				case strings.Contains(w, "$") || strings.Trim(w, `"'`) == "": // a shell variable
+				case w == "-h":
+				case strings.HasPrefix(w, "-"):
+					name, _, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
+					takes, ok := flags[name]
+					if !ok {
+						t.Errorf("%s: go run ./grader %s: %s has no flag -%s", file, m[1], strings.TrimSpace("grader "+cmd), name)
+						continue
+					}
+					if takes && !hasValue {
+						i++ // its value
+					}
+				case !positional[cmd] && w != strings.ToUpper(w):
+					t.Errorf("%s: go run ./grader %s: %s takes no argument %q", file, m[1], strings.TrimSpace("grader "+cmd), w)
+				}
+			}
+		}
+	}
+	if seen < 20 {
+		t.Errorf("found %d documented grader commands; the documents hold more: is the pattern broken?", seen)
 	}
 }

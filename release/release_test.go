@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,7 +121,7 @@ func TestStudentTree(t *testing.T) {
 		}
 	}
 	// Files the kit does not have yet: a hidden test, instructor docs.
-	src = maps(src)
+	src = maps.Clone(src)
 	src["crawler/private_test.go"] = file{data: []byte("//go:build private\n\npackage crawler\n"), mode: 0o644}
 	src["docs/instructors.md"] = file{data: []byte("# For staff\n"), mode: 0o644}
 	st, err = transform(src, studentTree)
@@ -144,15 +145,6 @@ func TestStudentTree(t *testing.T) {
 	}
 }
 
-// maps returns a shallow copy of t.
-func maps(t tree) tree {
-	c := make(tree, len(t))
-	for k, v := range t {
-		c[k] = v
-	}
-	return c
-}
-
 func TestSolutionTree(t *testing.T) {
 	src := mustKit(t)
 	sol, err := transform(src, solutionTree)
@@ -172,7 +164,7 @@ func TestSolutionTree(t *testing.T) {
 	if _, ok := sol["crawler/testdata/mutants/serial-go.txtar"]; !ok {
 		t.Errorf("the mutants are gone from the solution tree")
 	}
-	bad := maps(src)
+	bad := maps.Clone(src)
 	bad["crawler/odd.go"] = file{data: []byte("//go:build !solution && linux\n\npackage crawler\n")}
 	if _, err := transform(bad, studentTree); err == nil || !strings.Contains(err.Error(), "crawler/odd.go") {
 		t.Errorf("a stub with a compound constraint: err = %v; want one that names crawler/odd.go", err)

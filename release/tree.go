@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -25,14 +26,7 @@ type file struct {
 type tree map[string]file
 
 // paths returns the tree's paths, sorted.
-func (t tree) paths() []string {
-	paths := make([]string, 0, len(t))
-	for p := range t {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	return paths
-}
+func (t tree) paths() []string { return slices.Sorted(maps.Keys(t)) }
 
 // readTracked reads the files git tracks in the repository at root, as they
 // are in the working tree. A tracked file deleted from the working tree is
