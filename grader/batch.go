@@ -136,7 +136,7 @@ func newBatch(ctx context.Context, c *batchFlags, stderr io.Writer) (*batch.Batc
 	b := &batch.Batch{Root: root, Labs: labs, Grade: sel, Par: c.par, Jobs: c.jobs, In: in, Out: out, Fresh: c.fresh, Shard: sh, Log: stderr}
 	kit, err := grading.KitHash(root, all, labs)
 	if err != nil {
-		return nil, fmt.Errorf("hashing the protected files: %v", err)
+		return nil, fmt.Errorf("hashing the protected files, to know when earlier results are stale: %v (is every file of the kit readable?)", err)
 	}
 	b.Selection = report.Selection{Labs: labIDs(labs), Run: c.run, Private: c.private, Tags: joinTags(c.tags, false), Kit: kit}
 	if b.Sandbox, err = chooseSandbox(c.sandbox); err != nil {

@@ -36,7 +36,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		case fs.NArg() > 0:
 			return fmt.Errorf("unexpected argument %q: name labs with -lab", fs.Arg(0))
 		}
-		return nil
+		return checkSandbox(sbMode)
 	})
 	if code >= 0 {
 		return code

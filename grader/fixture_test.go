@@ -18,23 +18,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// fixtureLab loads the catalogue of the kit at root and returns the lab id.
-func fixtureLab(t *testing.T, root, id string) *catalog.Lab {
-	t.Helper()
-	labs, err := catalog.Load(root)
-	if err != nil {
-		t.Fatalf("the fixture's catalogue: %v", err)
-	}
-	for _, l := range labs {
-		if l.ID == id {
-			return l
-		}
-	}
-	t.Fatalf("the fixture has no lab %s", id)
-	return nil
-}
-
 // fixtureLabs returns the fixture's lab id as a selection.
 func fixtureLabs(t *testing.T, root, id string) []*catalog.Lab {
-	return []*catalog.Lab{fixtureLab(t, root, id)}
+	return []*catalog.Lab{gradingtest.Lab(t, root, id)}
 }

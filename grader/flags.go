@@ -81,8 +81,8 @@ func (s *selectFlags) check() error {
 	if s.par < 1 {
 		return fmt.Errorf("-p %d: run at least one process at a time", s.par)
 	}
-	if !slices.Contains([]string{"auto", "bwrap", "namespaces", "none"}, s.sandbox) {
-		return fmt.Errorf("-sandbox %q: choose auto, bwrap, namespaces or none", s.sandbox)
+	if err := checkSandbox(s.sandbox); err != nil {
+		return err
 	}
 	if _, err := regexp.Compile(s.run); err != nil {
 		return fmt.Errorf("-run %q: %v", s.run, err)
@@ -139,6 +139,14 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer, check func() error
 		return exitSetup
 	}
 	return -1
+}
+
+// checkSandbox checks a -sandbox mode.
+func checkSandbox(mode string) error {
+	if !slices.Contains([]string{"auto", "bwrap", "namespaces", "none"}, mode) {
+		return fmt.Errorf("-sandbox %q: choose auto, bwrap, namespaces or none", mode)
+	}
+	return nil
 }
 
 // openGrader returns a grader of the kit at root, with the sandbox that mode

@@ -12,7 +12,12 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var k kitFlags
 	fs := newFlagSet("grader list", "usage: go run ./grader list [-lab L]\n\nPrints the Go packages of the labs, one a line.\n", stderr)
 	k.register(fs)
-	if code := parse(fs, args, stderr, nil); code >= 0 {
+	if code := parse(fs, args, stderr, func() error {
+		if fs.NArg() > 0 {
+			return fmt.Errorf("unexpected argument %q%s", fs.Arg(0), ": name labs with -lab")
+		}
+		return nil
+	}); code >= 0 {
 		return code
 	}
 	_, _, labs, err := k.load()

@@ -17,7 +17,12 @@ func runManifest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var root string
 	fs := newFlagSet("grader manifest", fmt.Sprintf("usage: go run ./grader manifest\n\nWrites %s, the SHA-256 sums of the protected files of every lab;\ncommit it with them.\n", layout.ManifestFile), stderr)
 	fs.StringVar(&root, "root", "", "the kit's repository `dir` (default: found from the working directory)")
-	if code := parse(fs, args, stderr, nil); code >= 0 {
+	if code := parse(fs, args, stderr, func() error {
+		if fs.NArg() > 0 {
+			return fmt.Errorf("unexpected argument %q%s", fs.Arg(0), ": the manifest covers every lab")
+		}
+		return nil
+	}); code >= 0 {
 		return code
 	}
 	k := kitFlags{root: root}

@@ -60,12 +60,12 @@ func TestWriteManifest(t *testing.T) {
 		assert.Contains(t, m, name, "%s is protected: the manifest must list it", name)
 	}
 	for name, why := range map[string]string{
-		"calc/calc.go":          "a student file",
-		"fix/fix.go":            "a student file",
-		"calc/calc_solution.go": "a reference solution",
-		"calc/private_test.go":  "a hidden test, built only with the private tag",
-		"calc/testdata/mutants/zero/calc_solution.go": "a mutant",
-		"labs/manifest.sha256":                        "the manifest itself",
+		"calc/calc.go":                     "a student file",
+		"fix/fix.go":                       "a student file",
+		"calc/calc_solution.go":            "a reference solution",
+		"calc/private_test.go":             "a hidden test, built only with the private tag",
+		"calc/testdata/mutants/zero.txtar": "a mutant",
+		"labs/manifest.sha256":             "the manifest itself",
 	} {
 		assert.NotContains(t, m, name, "%s is %s: the manifest must leave it out", name, why)
 	}

@@ -15,12 +15,17 @@ import (
 // -shard K/N on N machines) into one: go run ./grader merge -out DIR
 // SHARD_DIR...
 func runMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var out string
+	var (
+		out     string
+		partial bool
+	)
 	fs := newFlagSet("grader merge", "usage: go run ./grader merge -out DIR SHARD_DIR...\n\n"+
 		"Joins the gradebooks that grader batch -shard K/N wrote, one folder per shard, into one\n"+
 		"gradebook.csv, gradebook.json, report.html and results/ in DIR. The shards must have graded\n"+
-		"the same labs and tests with the same kit, and no student may be in two shards.\n", stderr)
+		"the same labs and tests with the same kit, every shard 1/N to N/N must be there (or -partial),\n"+
+		"and no student may be in two shards.\n", stderr)
 	fs.StringVar(&out, "out", "", "write the joined gradebook to `dir` (required)")
+	fs.BoolVar(&partial, "partial", false, "join what there is: shards missing, or gradebooks that are not shards of one class")
 	code := parse(fs, args, stderr, func() error {
 		switch {
 		case out == "":
@@ -33,7 +38,7 @@ func runMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code >= 0 {
 		return code
 	}
-	book, err := batch.Merge(fs.Args())
+	book, err := batch.Merge(fs.Args(), partial)
 	if err == nil {
 		err = batch.WriteMerged(out, book)
 	}

@@ -208,11 +208,9 @@ func (b *Batch) gradeCopy(ctx context.Context, dir string) ([]*report.Lab, error
 // as a student's tree has them (no reference solutions, no mutants, no
 // staff files; see package layout), without the batch's own folders.
 func (b *Batch) copyKit(dir string) error {
-	files, err := layout.GitFiles(b.Root, "--cached", "--others", "--exclude-standard")
+	files, err := layout.WorkTree(b.Root)
 	if err != nil {
-		if files, _, err = layout.Files(b.Root); err != nil {
-			return err
-		}
+		return err
 	}
 	for _, name := range files {
 		p := filepath.Join(b.Root, filepath.FromSlash(name))

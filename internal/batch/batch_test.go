@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"golabs/internal/catalog"
 	"golabs/internal/intake/intaketest"
 	"golabs/internal/progress"
@@ -38,7 +40,9 @@ func fakeBatch(t *testing.T, in, out string, graded *atomic.Int32) *Batch {
 	root := t.TempDir()
 	for name, text := range map[string]string{
 		"go.mod": "module calc\n", "labs/calc.toml": "", "calc/add.go": "stub", "calc/mul.go": "stub", "calc/calc_test.go": "tests",
-		"calc/add_solution.go": "the reference",
+		"calc/add_solution.go": "the reference", "calc/testdata/mutants/zero.txtar": "a mutant",
+		".ci/run": "the kit's CI", "release/main.go": "the release tool", "docs/instructors.md": "for staff",
+		"docs/calc.md": "the handout",
 	} {
 		os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755)
 		os.WriteFile(filepath.Join(root, name), []byte(text), 0o644)
@@ -49,11 +53,15 @@ func fakeBatch(t *testing.T, in, out string, graded *atomic.Int32) *Batch {
 	}
 	b.GradeTree = func(ctx context.Context, dir string) ([]*report.Lab, error) {
 		graded.Add(1)
-		if _, err := os.Stat(filepath.Join(dir, "calc", "add_solution.go")); err == nil {
-			t.Errorf("the copy of the kit holds the reference solution")
+		for _, name := range []string{"calc/add_solution.go", "calc/testdata/mutants/zero.txtar", ".ci/run", "release/main.go", "docs/instructors.md"} {
+			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err == nil {
+				t.Errorf("the copy of the kit holds %s, which a student's tree has not", name)
+			}
 		}
-		if _, err := os.Stat(filepath.Join(dir, "calc", "calc_test.go")); err != nil {
-			t.Errorf("the copy of the kit lacks the tests: %v", err)
+		for _, name := range []string{"calc/calc_test.go", "docs/calc.md", "go.mod"} {
+			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+				t.Errorf("the copy of the kit lacks %s: %v", name, err)
+			}
 		}
 		l := &report.Lab{ID: calcLab.ID, Title: calcLab.Title, File: calcLab.File, Spec: calcLab}
 		for _, tt := range calcLab.Tests {
@@ -273,7 +281,7 @@ func TestShardsAndMerge(t *testing.T) {
 	}
 
 	merged := filepath.Join(base, "merged")
-	book, err := Merge(dirs)
+	book, err := Merge(dirs, false)
 	if err != nil {
 		t.Fatalf("merge: %v", err)
 	}
@@ -299,9 +307,10 @@ func TestShardsAndMerge(t *testing.T) {
 	}{
 		{[]string{dirs[0], dirs[0]}, "shard 1/3 is given twice"},
 		{[]string{dirs[0], filepath.Join(base, "whole")}, "is in"},
-		{[]string{filepath.Join(base, "nothing")}, "name the folders grader batch -out wrote"},
+		{[]string{filepath.Join(base, "nothing")}, "name the folders that grader batch -out wrote"},
+		{dirs[:2], "shards [3/3] are missing"},
 	} {
-		if _, err := Merge(tc.dirs); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := Merge(tc.dirs, false); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Merge(%v): %v, want an error that says %q", tc.dirs, err, tc.want)
 		}
 	}
@@ -309,9 +318,37 @@ func TestShardsAndMerge(t *testing.T) {
 	other.Selection.Kit = "kit-2"
 	other.Shard = Shard{2, 3}
 	run(t, other)
-	if _, err := Merge([]string{dirs[0], filepath.Join(base, "other-kit")}); err == nil ||
+	if _, err := Merge(dirs[:2], true); err != nil {
+		t.Errorf("-partial must join two of three shards: %v", err)
+	}
+	if _, err := Merge([]string{dirs[0], filepath.Join(base, "other-kit")}, true); err == nil ||
 		!strings.Contains(err.Error(), "grade every shard with the same flags and the same kit") {
 		t.Errorf("merging shards of different kits: %v", err)
+	}
+}
+
+// TestMergeUntrusted merges gradebooks that a batch did not write: an id
+// that names a path outside the results, a status or a score a batch never
+// writes. Each is refused before anything is written.
+func TestMergeUntrusted(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		rec  report.Record
+		want string
+	}{
+		{report.Record{ID: "../../evil", Status: report.StatusGraded}, `"../../evil" is not a student's id`},
+		{report.Record{ID: ".hidden", Status: report.StatusGraded}, "is not a student's id"},
+		{report.Record{ID: "eve", Status: "=HYPERLINK(1)"}, `has status "=HYPERLINK(1)"`},
+		{report.Record{ID: "eve", Status: report.StatusGraded, Score: 9, MaxScore: 5}, "scores 9 of 5"},
+	} {
+		dir := t.TempDir()
+		tc.rec.Selection = report.Selection{Labs: []string{"calc"}}
+		book := &report.Gradebook{Selection: tc.rec.Selection, Shard: "1/1", Submissions: []*report.Record{&tc.rec}}
+		data, _ := json.Marshal(book)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "gradebook.json"), data, 0o644))
+		if _, err := Merge([]string{dir}, false); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Merge of %+v: %v, want an error that says %q", tc.rec, err, tc.want)
+		}
 	}
 }
 

@@ -146,7 +146,7 @@ func (b *builder) build(ctx context.Context, pkg, tags, overlay, out string) *Bi
 	cmd.Env = append(slices.Clip(b.env), "CGO_ENABLED=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	output := trim.New(KeptOutput, KeptOutput)
+	output := trim.New(keptOutput, keptOutput)
 	cmd.Stdout, cmd.Stderr = output, output
 	start := time.Now()
 	var err error

@@ -26,7 +26,7 @@ func (g *Grader) Hunt(ctx context.Context, lab *catalog.Lab, sel Selection, n in
 	for _, t := range tests {
 		h.Tallies = append(h.Tallies, &report.Tally{Test: t})
 	}
-	g.Expect(lab.ID, n*len(tests))
+	g.expect(lab.ID, n*len(tests))
 	var (
 		mu sync.Mutex
 		wg sync.WaitGroup
@@ -38,7 +38,7 @@ func (g *Grader) Hunt(ctx context.Context, lab *catalog.Lab, sel Selection, n in
 				mu.Lock()
 				tl.Add(r)
 				mu.Unlock()
-				g.Ran(lab.ID)
+				g.ran(lab.ID)
 			})
 		}
 	}

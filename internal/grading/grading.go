@@ -14,9 +14,10 @@
 // solution tag), the static check of package guard reads the student files.
 //
 // A [Grader] holds the tools and the test binaries of one grading; its
-// [Grader.Grade] returns a [report.Lab]. The self-check, the flake finder
-// and the batch grader are built on the same calls (package main of
-// grader/). docs/grading.md is the manual.
+// [Grader.Grade] returns a [report.Lab], and [Grader.Hunt] runs each test
+// many times to find flaky ones. Packages selfcheck and batch are built on
+// the same calls. docs/grader.md is the manual; docs/grading.md tells
+// students what the verdicts mean.
 package grading
 
 import (
@@ -392,9 +393,9 @@ func (p *tracker) draw() {
 	p.line.Show(strings.Join(parts, ", "))
 }
 
-// Expect adds n runs of lab's tests to the progress line; each run that
-// ends should call Ran. Grade does both itself.
-func (g *Grader) Expect(lab string, n int) { g.progress.add(lab, n) }
+// expect adds n runs of lab's tests to the progress line; each run that
+// ends should call ran. Grade does both itself.
+func (g *Grader) expect(lab string, n int) { g.progress.add(lab, n) }
 
-// Ran counts one run of lab's tests as done on the progress line.
-func (g *Grader) Ran(lab string) { g.progress.done(lab) }
+// ran counts one run of lab's tests as done on the progress line.
+func (g *Grader) ran(lab string) { g.progress.done(lab) }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"golabs/internal/catalog"
 	"golabs/internal/grading"
 	"golabs/internal/grading/gradingtest"
 	"golabs/internal/report"
@@ -22,22 +21,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	fixture.Close()
 	os.Exit(code)
-}
-
-// labOf loads the catalogue of the kit at root and returns the lab id.
-func labOf(t *testing.T, root, id string) *catalog.Lab {
-	t.Helper()
-	labs, err := catalog.Load(root)
-	if err != nil {
-		t.Fatalf("the fixture's catalogue: %v", err)
-	}
-	for _, l := range labs {
-		if l.ID == id {
-			return l
-		}
-	}
-	t.Fatalf("the fixture has no lab %s", id)
-	return nil
 }
 
 // resultsByName indexes a lab's results.
@@ -57,7 +40,7 @@ func describe(r *report.Test) string {
 func TestGradeVerdicts(t *testing.T) {
 	t.Parallel()
 	root, g := fixture.Get(t)
-	lab := labOf(t, root, "fix")
+	lab := gradingtest.Lab(t, root, "fix")
 	lr, err := g.Grade(context.Background(), lab, grading.Selection{})
 	if err != nil {
 		t.Fatalf("grading the fixture: %v", err)
@@ -142,7 +125,7 @@ func TestGradeVerdicts(t *testing.T) {
 func TestGradeBuildFailure(t *testing.T) {
 	t.Parallel()
 	root, g := fixture.Get(t)
-	lr, err := g.Grade(context.Background(), labOf(t, root, "broken"), grading.Selection{})
+	lr, err := g.Grade(context.Background(), gradingtest.Lab(t, root, "broken"), grading.Selection{})
 	if err != nil {
 		t.Fatalf("a build failure is a verdict, not a setup error: %v", err)
 	}
@@ -164,7 +147,7 @@ func TestGradeBuildFailure(t *testing.T) {
 func TestGradeCatalogueMismatch(t *testing.T) {
 	t.Parallel()
 	root, g := fixture.Get(t)
-	_, err := g.Grade(context.Background(), labOf(t, root, "mismatch"), grading.Selection{})
+	_, err := g.Grade(context.Background(), gradingtest.Lab(t, root, "mismatch"), grading.Selection{})
 	if err == nil {
 		t.Fatal("grading a lab whose catalogue does not match its tests must fail")
 	}
@@ -193,7 +176,7 @@ func TestGradeForgeries(t *testing.T) {
 		{"cheatok", report.NoResult, "its harness reported no result"},
 		{"initexit", report.NoResult, "without reporting a result"},
 	} {
-		lr, err := g.Grade(context.Background(), labOf(t, root, tc.lab), grading.Selection{})
+		lr, err := g.Grade(context.Background(), gradingtest.Lab(t, root, tc.lab), grading.Selection{})
 		if err != nil {
 			t.Fatalf("grading %s: %v", tc.lab, err)
 		}

@@ -24,7 +24,7 @@ func TestHostileSubmissions(t *testing.T) {
 	for _, h := range fixtures {
 		t.Run(h.Name, func(t *testing.T) {
 			t.Parallel()
-			lr, err := g.Grade(context.Background(), labOf(t, root, h.Name), grading.Selection{})
+			lr, err := g.Grade(context.Background(), gradingtest.Lab(t, root, h.Name), grading.Selection{})
 			if err != nil {
 				t.Fatalf("grading: %v", err)
 			}
@@ -52,7 +52,7 @@ func TestHostileStaticCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range fixtures {
-		lab := labOf(t, root, h.Name)
+		lab := gradingtest.Lab(t, root, h.Name)
 		if len(lab.Allow) == 0 {
 			continue
 		}

@@ -58,27 +58,28 @@ func integrityFailed(in *report.Integrity, err error) *report.Integrity {
 	return in
 }
 
-// KitHash returns the SHA-256 of the manifest of labs' protected files as
-// they are in the tree at root: it changes when their tests, the catalogue
-// or the grader do. A batch records it to know when an earlier result is
-// stale.
+// KitHash returns the SHA-256 of what decides the grading of labs in the
+// tree at root, as a copy for grading has it (layout.WorkTree): their
+// protected files (tests, provided code, catalogue, the grader) and their
+// hidden tests. It changes when the tests do; a batch records it to know
+// when an earlier result is stale.
 func KitHash(root string, all, labs []*catalog.Lab) (string, error) {
-	names, _, err := layout.Files(root)
+	names, err := layout.WorkTree(root)
 	if err != nil {
 		return "", err
 	}
 	kit := &layout.Kit{Root: root, Labs: all}
-	files, err := kit.Protected(names)
-	if err != nil {
-		return "", err
-	}
-	var mine []string
-	for _, f := range files {
-		if layout.Concerns(f, labs) {
-			mine = append(mine, f)
+	var files []string
+	for _, name := range names {
+		kind, err := kit.Kind(name)
+		if err != nil {
+			return "", err
+		}
+		if (kind == layout.Protected || kind == layout.Hidden) && layout.Concerns(name, labs) {
+			files = append(files, name)
 		}
 	}
-	m, err := manifest.Compute(root, mine)
+	m, err := manifest.Compute(root, files)
 	if err != nil {
 		return "", err
 	}

@@ -24,9 +24,9 @@ import (
 )
 
 const (
-	// QuitGrace is how long a test process has, after SIGQUIT at its time
+	// quitGrace is how long a test process has, after SIGQUIT at its time
 	// limit, to print its goroutine dump before it is killed.
-	QuitGrace = 2 * time.Second
+	quitGrace = 2 * time.Second
 	// backstop is how far past the grader's limit the test binary's own
 	// -test.timeout is set, to end it should the grader itself die.
 	backstop = 10 * time.Second
@@ -155,7 +155,7 @@ func (r *runner) runProcess(ctx context.Context, bin *Binary, t catalog.Test, re
 		run.Signal(syscall.SIGQUIT)
 		select {
 		case waitErr = <-exited:
-		case <-time.After(QuitGrace):
+		case <-time.After(quitGrace):
 			killGroup()
 			waitErr = <-exited
 		}

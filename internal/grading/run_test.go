@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golabs/internal/grading"
+	"golabs/internal/grading/gradingtest"
 	"golabs/internal/report"
 	"golabs/internal/sandbox"
 )
@@ -93,7 +94,7 @@ func containsEscapes(t *testing.T, sb *sandbox.Sandbox) {
 	kitFile := filepath.Join(root, "escape", "grading.go")
 	before, _ := os.ReadFile(kitFile)
 
-	lr, err := g.Grade(context.Background(), labOf(t, root, "escape"), grading.Selection{})
+	lr, err := g.Grade(context.Background(), gradingtest.Lab(t, root, "escape"), grading.Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestLimitsStopBombs(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer g.Close()
-		lr, err := g.Grade(context.Background(), labOf(t, root, "bombs"), grading.Selection{})
+		lr, err := g.Grade(context.Background(), gradingtest.Lab(t, root, "bombs"), grading.Selection{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +201,7 @@ func TestBuildLimits(t *testing.T) {
 	}
 	defer g.Close()
 	start := time.Now()
-	lr, err := g.Grade(context.Background(), labOf(t, root, "compilebomb"), grading.Selection{})
+	lr, err := g.Grade(context.Background(), gradingtest.Lab(t, root, "compilebomb"), grading.Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,12 +42,12 @@ type observer struct {
 	reason reasonFinder // reads the test's own output lines
 }
 
-// KeptOutput is how many bytes are kept of the head, and of the tail, of
+// keptOutput is how many bytes are kept of the head, and of the tail, of
 // a test's output.
-const KeptOutput = 64 << 10
+const keptOutput = 64 << 10
 
 func newObserver(name string) *observer {
-	return &observer{name: name, out: trim.New(KeptOutput, KeptOutput)}
+	return &observer{name: name, out: trim.New(keptOutput, keptOutput)}
 }
 
 func (o *observer) event(e event) {

@@ -26,7 +26,7 @@ import (
 	"strings"
 )
 
-// A submission is one student's entry in the folder a batch grades: a
+// A Submission is one student's entry in the folder a batch grades: a
 // folder, a .zip or a .tar.gz (.tgz) archive.
 type Submission struct {
 	ID     string // the entry's base name without its extension: the student
@@ -36,7 +36,17 @@ type Submission struct {
 	dup    string // the source of an earlier entry with the same id, if any
 }
 
-// submissionKind returns the kind of a folder entry and the student id its
+// CheckID reports whether id can be a student's id, as List gives it: the
+// base name of an entry of a folder, so that results/<id>.json stays in
+// its folder.
+func CheckID(id string) error {
+	if id == "" || id == "." || id == ".." || strings.HasPrefix(id, ".") || strings.ContainsAny(id, "/\\\x00") {
+		return fmt.Errorf("%q is not a student's id: an id is the name of a file in the folder of submissions", id)
+	}
+	return nil
+}
+
+// kindOf returns the kind of a folder entry and the student id its
 // name gives, or ok false if the entry is not a submission.
 func kindOf(name string, dir bool) (id, kind string, ok bool) {
 	if strings.HasPrefix(name, ".") {
@@ -91,7 +101,7 @@ func List(dir, skip string) (subs []*Submission, ignored []string, err error) {
 	return subs, ignored, nil
 }
 
-// limits are what a submission may hold. A submission over them is broken.
+// Limits are what a submission may hold. A submission over them is broken.
 type Limits struct {
 	File    int64 // bytes in one file
 	Total   int64 // bytes in all its files
@@ -119,6 +129,7 @@ type contents struct {
 	limits  Limits
 	want    map[string]bool   // base names worth keeping
 	files   map[string][]byte // kept files by slash path in the submission
+	skipped []string          // notes on the entries passed over
 	entries int
 	total   int64
 }
@@ -163,15 +174,15 @@ func (c *contents) add(name string, mode fs.FileMode, size int64, body io.Reader
 	}
 	switch {
 	case mode&fs.ModeSymlink != 0:
-		return broken("entry %q is a symbolic link: a submission may hold only regular files and folders", name)
+		return c.reject(n, "entry %q is a symbolic link: a submission may hold only regular files and folders", name)
 	case mode.IsDir():
 		return nil
 	case !mode.IsRegular():
-		return broken("entry %q is not a regular file (%v): a submission may hold only regular files and folders", name, mode.Type())
+		return c.reject(n, "entry %q is not a regular file (%v): a submission may hold only regular files and folders", name, mode.Type())
 	case n == "":
 		return broken("entry %q is not a file name", name)
 	case size > c.limits.File:
-		return broken("entry %q is %d bytes, over the limit of %s per file", name, size, mb(c.limits.File))
+		return c.reject(n, "entry %q is %d bytes, over the limit of %s per file", name, size, mb(c.limits.File))
 	}
 	var sink io.Writer = io.Discard
 	kept := c.want[path.Base(n)]
@@ -184,7 +195,7 @@ func (c *contents) add(name string, mode fs.FileMode, size int64, body io.Reader
 		return broken("reading entry %q: %v", name, err)
 	}
 	if got > c.limits.File {
-		return broken("entry %q is over the limit of %s per file", name, mb(c.limits.File))
+		return c.reject(n, "entry %q is over the limit of %s per file", name, mb(c.limits.File))
 	}
 	if c.total += got; c.total > c.limits.Total {
 		return broken("the submission holds more than %s, the limit", mb(c.limits.Total))
@@ -195,12 +206,26 @@ func (c *contents) add(name string, mode fs.FileMode, size int64, body io.Reader
 	return nil
 }
 
+// reject decides what an entry that breaks a rule costs: the submission,
+// if the entry may be a student file, else the entry alone, passed over
+// with a note. An entry that escapes the submission (an absolute path, a
+// .. component) is never passed over: entryName refuses it first.
+func (c *contents) reject(n, format string, args ...any) error {
+	why := fmt.Sprintf(format, args...)
+	if c.want[path.Base(n)] {
+		return broken("%s", why)
+	}
+	c.skipped = append(c.skipped, "passed over "+why)
+	return nil
+}
+
 // Read reads the submission, checking every entry, and returns the files
-// that may be student files. Its error is a *BrokenError when the
-// submission itself is at fault.
-func (s *Submission) Read(studentFiles []string, lim Limits) (map[string][]byte, error) {
+// that may be student files, and a note for each entry passed over (one
+// that breaks a rule but cannot be a student file). Its error is a
+// *BrokenError when the submission itself is at fault.
+func (s *Submission) Read(studentFiles []string, lim Limits) (map[string][]byte, []string, error) {
 	if s.dup != "" {
-		return nil, broken("%s and %s both have the id %s: keep one of them", s.dup, s.Source, s.ID)
+		return nil, nil, broken("%s and %s both have the id %s: keep one of them", s.dup, s.Source, s.ID)
 	}
 	c := newContents(studentFiles, lim)
 	var err error
@@ -213,9 +238,9 @@ func (s *Submission) Read(studentFiles []string, lim Limits) (map[string][]byte,
 		err = c.readTarGz(s.Path)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c.files, nil
+	return c.files, c.skipped, nil
 }
 
 func (c *contents) readDir(dir string) error {
@@ -270,7 +295,11 @@ func (c *contents) readZip(file string) error {
 			return err
 		}
 		if f.UncompressedSize64 > uint64(c.limits.File) {
-			return broken("entry %q is %d bytes, over the limit of %s per file", f.Name, f.UncompressedSize64, mb(c.limits.File))
+			// Refused, or passed over, on its declared size, unread.
+			if err := c.add(f.Name, 0, int64(min(f.UncompressedSize64, 1<<62)), nil); err != nil {
+				return err
+			}
+			continue
 		}
 		body, err := f.Open()
 		if err != nil {
@@ -316,10 +345,17 @@ func (c *contents) readTarGz(file string) error {
 		case tar.TypeSymlink:
 			mode = fs.ModeSymlink
 		case tar.TypeLink:
-			if _, err := entryName(h.Name); err != nil {
+			n, err := entryName(h.Name)
+			if err != nil {
 				return err
 			}
-			return broken("entry %q is a hard link: a submission may hold only regular files and folders", h.Name)
+			if c.entries++; c.entries > c.limits.Entries {
+				return broken("more than %d entries: a submission holds only the lab's files", c.limits.Entries)
+			}
+			if err := c.reject(n, "entry %q is a hard link: a submission may hold only regular files and folders", h.Name); err != nil {
+				return err
+			}
+			continue
 		default:
 			mode = fs.ModeIrregular
 		}
@@ -404,7 +440,7 @@ func mb(n int64) string {
 func Open(path string) (*Submission, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the submission: %v", err)
+		return nil, fmt.Errorf("reading the submission: %v: name a folder, a .zip or a .tar.gz that exists", err)
 	}
 	id, kind, ok := kindOf(filepath.Base(path), fi.IsDir())
 	if !ok || (!fi.IsDir() && !fi.Mode().IsRegular()) {
@@ -425,11 +461,12 @@ type Taken struct {
 // files in it. Its error is a *BrokenError when the submission is at fault:
 // an entry breaks a rule, or the submission holds none of the student files.
 func (s *Submission) Take(studentFiles []string, lim Limits) (*Taken, error) {
-	files, err := s.Read(studentFiles, lim)
+	files, skipped, err := s.Read(studentFiles, lim)
 	if err != nil {
 		return nil, err
 	}
 	found, notes := Locate(studentFiles, slices.Sorted(maps.Keys(files)))
+	notes = append(notes, skipped...)
 	if len(found) == 0 {
 		return nil, broken("no student files: the submission should hold %s", strings.Join(studentFiles, ", "))
 	}

@@ -25,13 +25,18 @@ func TestSubmissionSafety(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		entries []intaketest.Entry
-		want    string // "" if the submission is fine
+		want    string // "" if the submission is fine; "passed over ..." if an entry is
 	}{
 		{"fine", []intaketest.Entry{{Name: "alice/", Kind: "dir"}, {Name: "alice/calc/add.go", Body: "package calc\n"}}, ""},
 		{"traversal", []intaketest.Entry{good, {Name: "calc/../../evil.go", Body: "x"}}, `"calc/../../evil.go" has a .. component`},
 		{"absolute", []intaketest.Entry{good, {Name: "/etc/evil.go", Body: "x"}}, `"/etc/evil.go" is an absolute path`},
 		{"symlink", []intaketest.Entry{{Name: "calc/add.go", Body: "/etc/passwd", Kind: "symlink"}}, `"calc/add.go" is a symbolic link`},
 		{"oversized", []intaketest.Entry{big}, `"calc/add.go" is 1001 bytes, over the limit of 1000 bytes per file`},
+		// An entry that breaks a rule but cannot be a student file costs
+		// only itself: a built binary, a link in a project's folder.
+		{"stray binary", []intaketest.Entry{good, {Name: "calc/calc.test", Size: 1001}}, `passed over entry "calc/calc.test" is 1001 bytes`},
+		{"stray link", []intaketest.Entry{good, {Name: "README", Body: "/etc/passwd", Kind: "symlink"}}, `passed over entry "README" is a symbolic link`},
+		{"link named as a student file", []intaketest.Entry{good, {Name: "old/add.go", Body: "/etc/passwd", Kind: "symlink"}}, `"old/add.go" is a symbolic link`},
 	} {
 		for _, kind := range []string{"zip", "tgz"} {
 			file := filepath.Join(dir, tc.name+"."+kind)
@@ -41,8 +46,8 @@ func TestSubmissionSafety(t *testing.T) {
 				intaketest.WriteTarGz(t, file, tc.entries...)
 			}
 			sub := &Submission{ID: tc.name, Source: filepath.Base(file), Path: file, Kind: kind}
-			files, err := sub.Read(student, lim)
-			checkBroken(t, tc.name+"."+kind, files, err, tc.want)
+			files, skipped, err := sub.Read(student, lim)
+			checkBroken(t, tc.name+"."+kind, files, skipped, err, tc.want)
 		}
 	}
 
@@ -71,15 +76,15 @@ func TestSubmissionSafety(t *testing.T) {
 		file, kind, want string
 	}{
 		{zipBackslash, "zip", `"..\\evil.go" has a .. component`},
-		{hardlink, "tgz", `"calc/mul.go" is a hard link`},
+		{hardlink, "tgz", `passed over entry "calc/mul.go" is a hard link`},
 		{garbage, "zip", "cannot open garbage.zip as a zip archive"},
 		{garbageTgz, "tgz", "cannot open garbage.tgz as a gzip-compressed tar archive"},
 		{tooMuch, "zip", "the submission holds more than 2500 bytes, the limit"},
 		{tooMany, "tgz", "more than 20 entries"},
 	} {
 		sub := &Submission{ID: "x", Source: filepath.Base(tc.file), Path: tc.file, Kind: tc.kind}
-		files, err := sub.Read(student, lim)
-		checkBroken(t, filepath.Base(tc.file), files, err, tc.want)
+		files, skipped, err := sub.Read(student, lim)
+		checkBroken(t, filepath.Base(tc.file), files, skipped, err, tc.want)
 	}
 
 	// A folder submission may not hold links either.
@@ -87,23 +92,34 @@ func TestSubmissionSafety(t *testing.T) {
 	os.MkdirAll(filepath.Join(folder, "calc"), 0o755)
 	os.WriteFile(filepath.Join(folder, "calc", "add.go"), []byte("package calc\n"), 0o644)
 	sub := &Submission{ID: "folder", Source: "folder", Path: folder, Kind: "dir"}
-	files, err := sub.Read(student, lim)
-	checkBroken(t, "folder", files, err, "")
+	files, skipped, err := sub.Read(student, lim)
+	checkBroken(t, "folder", files, skipped, err, "")
 	if err := os.Symlink("/etc/passwd", filepath.Join(folder, "calc", "mul.go")); err != nil {
 		t.Fatal(err)
 	}
-	files, err = sub.Read(student, lim)
-	checkBroken(t, "folder with a link", files, err, `"calc/mul.go" is a symbolic link`)
+	files, skipped, err = sub.Read(student, lim)
+	checkBroken(t, "folder with a link", files, skipped, err, `passed over entry "calc/mul.go" is a symbolic link`)
+	if err := os.Symlink("/etc/passwd", filepath.Join(folder, "add.go")); err != nil {
+		t.Fatal(err)
+	}
+	files, skipped, err = sub.Read(student, lim)
+	checkBroken(t, "folder with a link named as a student file", files, skipped, err, `"add.go" is a symbolic link`)
 }
 
-func checkBroken(t *testing.T, name string, files map[string][]byte, err error, want string) {
+func checkBroken(t *testing.T, name string, files map[string][]byte, skipped []string, err error, want string) {
 	t.Helper()
 	var se *BrokenError
 	switch {
-	case want == "" && err != nil:
+	case (want == "" || strings.HasPrefix(want, "passed over ")) && err != nil:
 		t.Errorf("%s: %v, want it read", name, err)
-	case want == "" && len(files) != 1:
+	case (want == "" || strings.HasPrefix(want, "passed over ")) && len(files) != 1:
 		t.Errorf("%s: kept %v, want the one student file", name, files)
+	case want == "" && len(skipped) > 0:
+		t.Errorf("%s: passed over %q, want nothing passed over", name, skipped)
+	case strings.HasPrefix(want, "passed over "):
+		if len(skipped) != 1 || !strings.Contains(skipped[0], want) {
+			t.Errorf("%s: passed over %q, want a note that says %q", name, skipped, want)
+		}
 	case want != "" && (!errors.As(err, &se) || !strings.Contains(err.Error(), want)):
 		t.Errorf("%s: error %v, want a broken submission: %s", name, err, want)
 	}

@@ -56,9 +56,6 @@ var kindNames = [...]string{"other", "student", "reference", "mutant", "hidden",
 
 func (k Kind) String() string { return kindNames[k] }
 
-// Shipped reports whether a file of this kind is in a student's tree.
-func (k Kind) Shipped() bool { return k == Other || k == Student || k == Protected }
-
 // staffOnly lists the path prefixes of Staff files; one that ends in "/" is
 // a directory.
 var staffOnly = []string{
@@ -207,6 +204,18 @@ func Files(root string) (files []string, note string, err error) {
 		return nil, "", fmt.Errorf("listing the files of %s: %v", root, err)
 	}
 	return files, fmt.Sprintf("every file of the tree, as git could not list them (%v)", gitErr), nil
+}
+
+// WorkTree returns the regular files of the tree at root as a working
+// copy has them: those git tracks or would track (not ignored), or every
+// file outside .git where git is unavailable. A copy of the kit for
+// grading is made of these.
+func WorkTree(root string) ([]string, error) {
+	files, err := GitFiles(root, "--cached", "--others", "--exclude-standard")
+	if err != nil {
+		files, _, err = Files(root)
+	}
+	return files, err
 }
 
 // GitFiles lists the regular files under root that git ls-files lists with

@@ -139,7 +139,7 @@ func failureLines(t *Tally) []string {
 			lines = append(lines, fmt.Sprintf("%dx in %d other ways", rest, len(kinds)-i))
 			break
 		}
-		lines = append(lines, fmt.Sprintf("%dx %s: %s", k.count, k.outcome.Label(), trim.Clip(k.reason, ReasonWidth)))
+		lines = append(lines, fmt.Sprintf("%dx %s: %s", k.count, k.outcome.Label(), trim.Clip(k.reason, reasonWidth)))
 	}
 	return lines
 }

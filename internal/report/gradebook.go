@@ -12,6 +12,7 @@ import (
 
 	"golabs/internal/atomicfile"
 	"golabs/internal/catalog"
+	"golabs/internal/trim"
 )
 
 // A Gradebook is the result of grading a class: every submission of a
@@ -106,7 +107,7 @@ type Record struct {
 	GradedAt  time.Time `json:"graded_at"`
 	Seconds   float64   `json:"seconds"` // how long grading took
 
-	Resumed bool `json:"-"` // taken from an earlier run
+	Resumed bool `json:"resumed,omitempty"` // taken from an earlier run
 }
 
 // The statuses of a Record.
@@ -134,7 +135,7 @@ func (rec *Record) Graded(labs []*Lab) {
 		}
 		c.BuildErrors = slices.Clone(l.BuildErrors)
 		for i := range c.BuildErrors {
-			c.BuildErrors[i].Output = trimOutput(c.BuildErrors[i].Output, recordOutput)
+			c.BuildErrors[i].Output = trim.Bound(c.BuildErrors[i].Output, recordOutput, "")
 		}
 		rec.Score += c.Score
 		rec.MaxScore += c.MaxScore
@@ -235,6 +236,9 @@ func (book *Gradebook) CSV() ([]byte, error) {
 		}
 	}
 	header = append(header, "status", "notes")
+	for i := range header {
+		header[i] = csvText(header[i])
+	}
 	w.Write(header)
 	for _, r := range book.Submissions {
 		row := []string{csvText(r.ID), "", strconv.Itoa(book.MaxScore)}
@@ -273,7 +277,7 @@ func (book *Gradebook) CSV() ([]byte, error) {
 		if r.Status != StatusGraded {
 			notes = r.Reason
 		}
-		row = append(row, r.Status, csvText(strings.ReplaceAll(notes, "\n", " ")))
+		row = append(row, csvText(r.Status), csvText(strings.ReplaceAll(notes, "\n", " ")))
 		w.Write(row)
 	}
 	w.Flush()

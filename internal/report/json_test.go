@@ -72,5 +72,9 @@ func TestWriteJSON(t *testing.T) {
 	assert.Equal(t, "", back.Labs[0].Tests[0].Output, "a pass keeps no output")
 	assert.Equal(t, Fail, back.Labs[0].Tests[1].Result)
 	assert.True(t, slices.ContainsFunc(back.Labs[1].BuildErrors, func(b BuildError) bool { return b.Package == "./kv" }))
+	for _, kt := range back.Labs[1].Tests {
+		assert.Equal(t, BuildFailed, kt.Result)
+		assert.Equal(t, "", kt.Output, "a test that did not build has no output of its own")
+	}
 	assert.NotContains(t, buf.String(), "Spec", "fields outside the schema stay out of the JSON")
 }

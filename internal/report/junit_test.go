@@ -92,7 +92,7 @@ func TestJUnitReport(t *testing.T) {
 
 	require.NotNil(t, cases["TestHang"].Failure)
 	assert.Equal(t, "timeout", cases["TestHang"].Failure.Type)
-	assert.LessOrEqual(t, len(cases["TestHang"].Failure.Text), FileOutput+200)
+	assert.LessOrEqual(t, len(cases["TestHang"].Failure.Text), fileOutput+200)
 	require.NotNil(t, cases["TestSkip"].Failure, "a skip earns nothing, so it fails")
 	assert.Contains(t, cases["TestHidden"].Properties, junitProperty{"private", "true"})
 

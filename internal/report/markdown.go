@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"regexp"
 	"strings"
 
 	"golabs/internal/trim"
@@ -34,7 +33,7 @@ func WriteMarkdown(w io.Writer, r *Report) {
 		}
 		fmt.Fprintln(w)
 		for _, b := range l.BuildErrors {
-			fmt.Fprintf(w, "`%s` did not compile:\n\n%s\n", b.Package, mdCode(trim.Bound(b.Output, FileOutput, moreHint)))
+			fmt.Fprintf(w, "`%s` did not compile:\n\n%s\n", b.Package, mdCode(trim.Bound(b.Output, fileOutput, moreHint)))
 		}
 		if len(l.Refused) > 0 {
 			fmt.Fprintf(w, "Not graded: the static check refused these lines of the student files:\n\n%s\n",
@@ -86,21 +85,6 @@ var mdEscaper = strings.NewReplacer(
 // mdCell escapes text for a cell of a Markdown table, on one line.
 func mdCell(s string) string {
 	return mdEscaper.Replace(strings.TrimSpace(printable(s)))
-}
-
-// ansiEscape matches a terminal's colour and cursor sequences.
-var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;?]*[ -/]*[@-~]")
-
-// printable drops terminal escape sequences from s and replaces the other
-// control characters, but tab and line ends, with U+FFFD.
-func printable(s string) string {
-	s = ansiEscape.ReplaceAllString(s, "")
-	return strings.Map(func(r rune) rune {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
 }
 
 // mdCode returns s, printable, as a fenced code block, fenced with more

@@ -69,7 +69,7 @@ func TestMarkdownBudget(t *testing.T) {
 	var buf bytes.Buffer
 	WriteMarkdown(&buf, r)
 	md := buf.String()
-	assert.Less(t, len(md), markdownBudget+FileOutput+20<<10, "the summary stays within GitHub's limit")
+	assert.Less(t, len(md), markdownBudget+fileOutput+20<<10, "the summary stays within GitHub's limit")
 	assert.Equal(t, 1, strings.Count(md, "is left out, to keep this summary short"))
 	assert.Equal(t, 80, strings.Count(md, "❌ FAIL"), "every test keeps its row")
 	assert.True(t, strings.HasSuffix(md, "**Score: 0/80**\n"))

@@ -5,7 +5,7 @@
 // the sandbox the tests ran in; the check of the protected files. The
 // grading library (package grading) fills it; nothing else decides a
 // score. Its JSON form, written by [WriteJSON], is defined by the types'
-// field tags: that is the schema, documented in docs/grading.md.
+// field tags: that is the schema, documented in docs/grader.md.
 //
 // Every other format is a view of the same model: the text tables for
 // people ([WriteText]), GitHub-flavoured Markdown for a CI summary
@@ -102,12 +102,17 @@ func NewTest(t catalog.Test) *Test {
 	return &Test{Name: t.Name, Package: t.Package, Part: t.Part, MaxPoints: t.Points, Result: NotRun, Spec: t, Exit: -1}
 }
 
-// Decide sets the outcome and reason, and the points that follow.
+// Decide sets the outcome and reason, and the points that follow. A pass
+// keeps no output, and a test that did not build has none of its own (the
+// lab's BuildErrors hold the compiler's).
 func (t *Test) Decide(o Outcome, reason string) {
 	t.Result, t.Reason = o, reason
 	t.Points = 0
-	if o == Pass {
+	switch o {
+	case Pass:
 		t.Points = t.MaxPoints
+		t.Output = ""
+	case BuildFailed:
 		t.Output = ""
 	}
 }
@@ -172,8 +177,8 @@ func (b BuildError) FirstError() string {
 	return "the package did not compile"
 }
 
-// SandboxLine describes the sandbox in one line, for the text report.
-func (r *Report) SandboxLine() string {
+// sandboxLine describes the sandbox in one line, for the text report.
+func (r *Report) sandboxLine() string {
 	if r.Sandbox == "none" || r.Sandbox == "" {
 		if r.SandboxNote == "" {
 			return "Sandbox: none"

@@ -1,8 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"strings"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 
 	"golabs/internal/catalog"
 )
@@ -48,4 +52,32 @@ func sampleReport() *Report {
 	r := &Report{Labs: []*Lab{cl, kl}, Sandbox: "none", Elapsed: 136400 * time.Millisecond}
 	r.Total()
 	return r
+}
+
+// TestFailureOutput: what explains a test that did not pass, by verdict.
+func TestFailureOutput(t *testing.T) {
+	l := &Lab{ID: "x", BuildErrors: []BuildError{{Package: "./x", Output: "x.go:1:1: bad"}}}
+	test := func(o Outcome, output string) *Test {
+		r := NewTest(catalog.Test{Name: "TestX", Package: "./x", Points: 1})
+		r.Output = output
+		r.Decide(o, "why")
+		return r
+	}
+	assert.Equal(t, "", l.FailureOutput(test(Pass, "printed")), "a pass keeps no output")
+	assert.Equal(t, "x.go:1:1: bad", l.FailureOutput(test(BuildFailed, "")), "a build failure shows the compiler's output")
+	assert.Equal(t, "the harness saw os.Args changed", l.FailureOutput(test(Refused, "the harness saw os.Args changed")),
+		"a test refused for tampering shows what it printed")
+	l.Refused = []string{"x/x.go:3:2: import \"unsafe\" is not allowed"}
+	assert.Equal(t, l.Refused[0], l.FailureOutput(test(Refused, "")), "a refusal of the static check shows what it refused")
+}
+
+// TestWriteTextEscapes: what a test prints cannot reach the terminal as
+// escape sequences.
+func TestWriteTextEscapes(t *testing.T) {
+	r := sampleReport()
+	var buf bytes.Buffer
+	WriteText(&buf, r, Style{}, true)
+	assert.NotContains(t, buf.String(), "\x1b", "terminal escapes are dropped")
+	assert.Contains(t, buf.String(), "WARNING: DATA RACE")
+	assert.True(t, strings.HasSuffix(buf.String(), "Score: 5/46\n"), buf.String())
 }

@@ -58,13 +58,14 @@ func (s Style) Paint(text string, ok bool) string {
 	return red + text + reset
 }
 
-// ReasonWidth is how much of a reason a table shows.
-const ReasonWidth = 110
+// reasonWidth is how much of a reason a table shows.
+const reasonWidth = 110
 
 // WriteText prints the report for people: the warnings of the integrity
 // check, a table per lab, the sandbox, and the score on a last line of its
 // own, "Score: X/Y". With verbose it prints the output of every test that
-// did not pass too.
+// did not pass too. What a test printed reaches the terminal without its
+// escape sequences: student code cannot redraw the report.
 func WriteText(w io.Writer, r *Report, s Style, verbose bool) {
 	r.Integrity.Warn(w)
 	for i, l := range r.Labs {
@@ -73,7 +74,7 @@ func WriteText(w io.Writer, r *Report, s Style, verbose bool) {
 		}
 		writeLab(w, l, s, verbose)
 	}
-	fmt.Fprintf(w, "\n%s\nScore: %d/%d\n", r.SandboxLine(), r.Score, r.MaxScore)
+	fmt.Fprintf(w, "\n%s\nScore: %d/%d\n", r.sandboxLine(), r.Score, r.MaxScore)
 }
 
 // writeLab prints the table of one graded lab, the compiler's output of the
@@ -89,18 +90,18 @@ func writeLab(w io.Writer, l *Lab, s Style, verbose bool) {
 	tw.Row("  TEST\tPART\tPOINTS\t%s\tTIME\tREASON", s.Header("RESULT"))
 	for _, t := range l.Tests {
 		tw.Row("  %s\t%s\t%d/%d\t%s\t%s\t%s", l.Name(t), t.Part, t.Points, t.MaxPoints,
-			s.Outcome(t.Result), Seconds(t.Elapsed), trim.Clip(t.Reason, ReasonWidth))
+			s.Outcome(t.Result), Seconds(t.Elapsed), trim.Clip(printable(t.Reason), reasonWidth))
 	}
 	tw.Print(w)
 	fmt.Fprintf(w, "\n  %s: %s\n", l.ID, s.Paint(fmt.Sprintf("%d/%d", l.Score, l.MaxScore), l.Score == l.MaxScore))
 	for _, b := range l.BuildErrors {
-		fmt.Fprintf(w, "\n  %s did not compile:\n%s\n", b.Build, Indent(b.Output, "    "))
+		fmt.Fprintf(w, "\n  %s did not compile:\n%s\n", b.Build, Indent(printable(b.Output), "    "))
 	}
 	if len(l.Refused) > 0 {
 		fmt.Fprintf(w, "\n  Not graded: the static check refused these lines of the student files\n"+
 			"  (they could subvert grading; no lab needs them; see docs/grading.md):\n")
 		for _, f := range l.Refused {
-			fmt.Fprintf(w, "    %s\n", f)
+			fmt.Fprintf(w, "    %s\n", printable(f))
 		}
 	}
 	if !verbose {
@@ -110,7 +111,7 @@ func writeLab(w io.Writer, l *Lab, s Style, verbose bool) {
 		if t.Result == Pass || t.Result == BuildFailed || t.Output == "" {
 			continue
 		}
-		fmt.Fprintf(w, "\n--- %s (%s): %s\n%s\n", t.Name, t.Result.Label(), t.Reason, Indent(strings.TrimRight(t.Output, "\n"), "    "))
+		fmt.Fprintf(w, "\n--- %s (%s): %s\n%s\n", t.Name, t.Result.Label(), printable(t.Reason), Indent(strings.TrimRight(printable(t.Output), "\n"), "    "))
 	}
 }
 

@@ -34,7 +34,7 @@ func TestCheckManifest(t *testing.T) {
 	require.NoError(t, err)
 	_, err = (&layout.Kit{Root: root, Labs: labs}).WriteManifest(names)
 	require.NoError(t, err)
-	calc := []*catalog.Lab{labOf(t, root, "calc")}
+	calc := []*catalog.Lab{gradingtest.Lab(t, root, "calc")}
 
 	check := func(labs []*catalog.Lab) (problems []string, rep string) {
 		g, err := grading.New(context.Background(), grading.Options{Root: root, Par: 1})
@@ -58,10 +58,10 @@ func TestCheckManifest(t *testing.T) {
 	assert.Contains(t, rep, "calc/extra_test.go: protected, but not in the manifest")
 
 	// Only the labs checked count.
-	problems, rep = check([]*catalog.Lab{labOf(t, root, "fix")})
+	problems, rep = check([]*catalog.Lab{gradingtest.Lab(t, root, "fix")})
 	assert.Empty(t, problems, rep)
 	edit(t, root, "go.mod")
-	problems, rep = check([]*catalog.Lab{labOf(t, root, "fix")})
+	problems, rep = check([]*catalog.Lab{gradingtest.Lab(t, root, "fix")})
 	assert.Equal(t, []string{stale}, problems, "go.mod matters to every lab")
 	assert.Contains(t, rep, "go.mod: changed since the manifest was written")
 

@@ -14,10 +14,10 @@ import (
 // provided file.
 func TestHookFirst(t *testing.T) {
 	root := gradingtest.Copy(t)
-	if errs := hookFirst(root, labOf(t, root, "calc")); len(errs) > 0 {
+	if errs := hookFirst(root, gradingtest.Lab(t, root, "calc")); len(errs) > 0 {
 		t.Errorf("calc imports gradehook from calc/grading.go, yet: %v", errs)
 	}
-	errs := hookFirst(root, labOf(t, root, "fix"))
+	errs := hookFirst(root, gradingtest.Lab(t, root, "fix"))
 	want := "labs/fix.toml: no provided file of ./fix imports fixture/internal/gradehook"
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), want) {
 		t.Errorf("fix has no provided file that imports gradehook: got %v, want an error that says %q", errs, want)

@@ -39,7 +39,7 @@ var (
 	referenceBuild = grading.Selection{Tags: "solution,private", Private: true}
 )
 
-// A selfCheck is one run of -check: what it found, lab by lab.
+// A selfCheck is one run of the self-check: what it found, lab by lab.
 type selfCheck struct {
 	g       *grading.Grader
 	all     []*catalog.Lab // the whole catalogue

@@ -21,22 +21,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// labOf loads the catalogue of the kit at root and returns the lab id.
-func labOf(t *testing.T, root, id string) *catalog.Lab {
-	t.Helper()
-	labs, err := catalog.Load(root)
-	if err != nil {
-		t.Fatalf("the fixture's catalogue: %v", err)
-	}
-	for _, l := range labs {
-		if l.ID == id {
-			return l
-		}
-	}
-	t.Fatalf("the fixture has no lab %s", id)
-	return nil
-}
-
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	root, g := fixture.Get(t)
@@ -45,7 +29,7 @@ func TestCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sound := Run(context.Background(), g, all, []*catalog.Lab{labOf(t, root, "calc")}, 2, &out, report.Style{}, false)
+	sound := Run(context.Background(), g, all, []*catalog.Lab{gradingtest.Lab(t, root, "calc")}, 2, &out, report.Style{}, false)
 	got := out.String()
 	if sound {
 		t.Errorf("the self-check of a lab with an uncaught mutant says the kit is sound")

@@ -81,13 +81,15 @@ func (c *Capture) String() string {
 	if i := strings.LastIndexByte(head, '\n'); i > 0 {
 		head = head[:i+1]
 	}
-	for len(head) > 0 && !utf8.ValidString(head) {
-		head = head[:len(head)-1]
+	// A rune cut at the edge of what was kept is dropped; other invalid
+	// bytes are replaced below, and cost nothing of the output.
+	if i := lastRuneStart(head); i >= 0 && !utf8.FullRuneInString(head[i:]) {
+		head = head[:i]
 	}
 	if i := strings.IndexByte(tail, '\n'); i >= 0 && i < len(tail)-1 {
 		tail = tail[i+1:]
 	}
-	for len(tail) > 0 && !utf8.RuneStart(tail[0]) {
+	for k := 0; k < utf8.UTFMax-1 && len(tail) > 0 && !utf8.RuneStart(tail[0]); k++ {
 		tail = tail[1:]
 	}
 	cut := c.Dropped() + int64(len(c.first)-len(head)) + int64(len(last)-len(tail))
@@ -95,7 +97,18 @@ func (c *Capture) String() string {
 	if c.Hint != "" {
 		note = fmt.Sprintf("[... %d bytes of output cut; %s ...]", cut, c.Hint)
 	}
-	return strings.TrimSuffix(head, "\n") + "\n" + note + "\n" + strings.ToValidUTF8(tail, "\uFFFD")
+	return strings.ToValidUTF8(strings.TrimSuffix(head, "\n"), "\uFFFD") + "\n" + note + "\n" + strings.ToValidUTF8(tail, "\uFFFD")
+}
+
+// lastRuneStart returns the index of the byte that starts the last rune of
+// s, looking back at most utf8.UTFMax bytes, or -1.
+func lastRuneStart(s string) int {
+	for i := len(s) - 1; i >= 0 && i >= len(s)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Bound returns s if it is at most max bytes long, and else its first

@@ -64,6 +64,11 @@ func TestBound(t *testing.T) {
 	one := Bound(strings.Repeat("é", 1000), 101, "") // one long line, cut inside runes
 	assert.True(t, strings.Contains(one, "bytes of output cut") && !strings.ContainsRune(one, '\uFFFD'), "cut on rune boundaries: %q", one)
 	assert.Equal(t, "a\uFFFDb", Bound("a\xffb", 100, ""), "invalid UTF-8 is replaced")
+	// An invalid byte early in a long output costs nothing of the head.
+	head := "=== RUN TestX\n\xfe\n" + strings.Repeat("line of the head\n", 20)
+	b = Bound(head+strings.Repeat("x\n", 2000), 1000, "")
+	assert.True(t, strings.HasPrefix(b, "=== RUN TestX\n\uFFFD\nline of the head\n"), "the head is kept past an invalid byte:\n%s", b)
+	assert.Greater(t, strings.Index(b, "bytes of output cut"), 200, "the head is kept whole:\n%s", b)
 }
 
 func TestClip(t *testing.T) {

@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"golabs/internal/catalog"
 	"golabs/internal/grading"
 	"golabs/internal/report"
 	"golabs/internal/sandbox"
@@ -174,4 +175,20 @@ func (s *Shared) Close() {
 	if s.root != "" {
 		os.RemoveAll(s.root)
 	}
+}
+
+// Lab loads the catalogue of the kit at root and returns the lab id.
+func Lab(t testing.TB, root, id string) *catalog.Lab {
+	t.Helper()
+	labs, err := catalog.Load(root)
+	if err != nil {
+		t.Fatalf("the fixture's catalogue: %v", err)
+	}
+	for _, l := range labs {
+		if l.ID == id {
+			return l
+		}
+	}
+	t.Fatalf("the fixture has no lab %s", id)
+	return nil
 }
