@@ -53,13 +53,20 @@ test: ## go test -race on the student code, of LAB or of every package (the stub
 test-solution: ## go test -race ./... on the reference solutions
 	$(GO) test -race -tags solution ./...
 
-vet: ## go vet the student code and the reference (and the hidden tests, if any)
+vet: ## go vet, then labvet (concurrency and RPC feedback) on the labs' code; the reference too where it is
 	$(GO) vet ./...
 	$(GO) vet -tags solution ./...
 ifneq ($(PRIVATE),)
 	$(GO) vet -tags private ./...
 	$(GO) vet -tags solution,private ./...
 endif
+	@pkgs=$$($(GO) run ./grader list $(LABFLAG)) || exit 2; pkgs=$$(echo $$pkgs); \
+	echo "$(GO) run ./labvet $$pkgs"; \
+	$(GO) run ./labvet $$pkgs || { echo "labvet: the findings above are feedback on your code: docs/labvet.md tells what each means"; exit 1; }; \
+	if [ -n "$$(ls */*_solution.go 2>/dev/null | head -n 1)" ]; then \
+		echo "GOFLAGS=-tags=solution $(GO) run ./labvet $$pkgs"; \
+		GOFLAGS=-tags=solution $(GO) run ./labvet $$pkgs; \
+	fi
 
 fmt-check: ## fail, listing them, if gofmt would change tracked .go files
 	@files=$$( { git ls-files --cached --others --exclude-standard -- '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'; } \

@@ -44,7 +44,7 @@ const (
 	Hidden
 	// Protected is a file a student must not change and grading depends
 	// on: a lab's other files (its package directories and their
-	// testdata), the catalogue, everything under internal/ and grader/,
+	// testdata), the catalogue, everything under internal/, grader/ and labvet/,
 	// go.mod, go.sum and the Makefile. Its sum is in the manifest.
 	Protected
 	// Staff is a file that never leaves the course staff's repository:
@@ -85,10 +85,11 @@ func IsStaff(name string) bool {
 func Pristine(name string) bool { return !IsReference(name) && !IsMutant(name) && !IsStaff(name) }
 
 // Shared reports whether name matters to every lab: go.mod, go.sum, the
-// Makefile, internal/ and grader/.
+// Makefile, internal/, grader/ and labvet/ (which the grader's self-check
+// imports).
 func Shared(name string) bool {
 	return slices.Contains(sharedFiles, name) ||
-		strings.HasPrefix(name, "internal/") || strings.HasPrefix(name, "grader/")
+		strings.HasPrefix(name, "internal/") || strings.HasPrefix(name, "grader/") || strings.HasPrefix(name, "labvet/")
 }
 
 // PackageDir returns the directory of a catalogue package ("./kv/server")

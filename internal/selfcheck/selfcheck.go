@@ -69,6 +69,7 @@ type labCheck struct {
 	stubs     bytes.Buffer
 	reference bytes.Buffer
 	mutantRep bytes.Buffer
+	labvet    bytes.Buffer
 }
 
 // Run runs the self-check of labs with g, prints its report on w, and
@@ -87,7 +88,7 @@ func Run(ctx context.Context, g *grading.Grader, all, labs []*catalog.Lab, runs 
 		g.ClearProgress()
 		fmt.Fprintf(w, format, args...)
 	}
-	say("Self-check of %s: catalogue, stubs, reference (%d runs), mutants, manifest; at most %d processes at once\n",
+	say("Self-check of %s: catalogue, stubs, reference (%d runs), mutants, labvet, manifest; at most %d processes at once\n",
 		labNames(labs), runs, g.Par())
 
 	// 1. Mutant headers, which need nothing built.
@@ -115,7 +116,12 @@ func Run(ctx context.Context, g *grading.Grader, all, labs []*catalog.Lab, runs 
 		say("\n%s: the reference earns full marks %d times\n%s", lc.lab.ID, runs, lc.reference.String())
 		say("\n%s: every mutant loses points\n%s", lc.lab.ID, lc.mutantRep.String())
 	}
-	// 5. The manifest of the protected files, against the tree.
+	// 5. labvet: silent on the reference and the stubs; what it flags.
+	parallel(checks, func(lc *labCheck) { c.checkLabvet(lc) })
+	for _, lc := range checks {
+		say("\n%s: labvet is silent on the reference and the stubs\n%s", lc.lab.ID, lc.labvet.String())
+	}
+	// 6. The manifest of the protected files, against the tree.
 	var manifestRep bytes.Buffer
 	c.checkManifest(labs, &manifestRep)
 	say("\nThe manifest (%s) is up to date\n%s", layout.ManifestFile, manifestRep.String())

@@ -1,0 +1,130 @@
+// Package rpcwire defines an Analyzer that reports what gob cannot carry
+// in RPC arguments and replies, and a reply shared by calls.
+//
+// # Analyzer rpcwire
+//
+// rpcwire: report RPC argument and reply types gob mangles, and shared replies
+//
+// net/rpc encodes arguments and replies with encoding/gob, which sends only
+// exported fields (an unexported field arrives as its zero value, with no
+// error) and refuses channels and functions. It also leaves out fields that
+// hold their zero value, so a reply decoded into a variable that already
+// holds an answer keeps the old value where the new one is zero. It reports,
+// for the handlers of a value registered with net/rpc, the unexported,
+// channel and function fields of their argument and reply types; and, at a
+// client's Call or Go, a reply that is a field of a longer-lived value
+// (&ck.reply), which every call through it shares: concurrent calls read
+// each other's answers. Declare the reply in the function that calls.
+//
+// See docs/kv.md, part C.
+package rpcwire
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/astutil"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
+
+	"golabs/labvet/internal/rpcreg"
+)
+
+var Analyzer = &analysis.Analyzer{
+	Name:     "rpcwire",
+	Doc:      "report RPC argument and reply fields gob drops or refuses, and a reply shared by calls",
+	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Run:      run,
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	ins := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	reported := map[*types.Var]bool{}
+	for _, reg := range rpcreg.Find(pass, ins) {
+		set, _ := rpcreg.Methods(reg.Type)
+		for _, m := range set {
+			if ok, _, _ := rpcreg.Handler(m); !ok {
+				continue
+			}
+			params := m.Type().(*types.Signature).Params()
+			for i := range params.Len() {
+				fields(pass, params.At(i).Type(), reported)
+			}
+		}
+	}
+	ins.Preorder([]ast.Node{(*ast.CallExpr)(nil)}, func(n ast.Node) {
+		call := n.(*ast.CallExpr)
+		if !isClientCall(pass.TypesInfo, call) || len(call.Args) < 3 {
+			return
+		}
+		addr, ok := astutil.Unparen(call.Args[2]).(*ast.UnaryExpr)
+		if !ok || addr.Op != token.AND {
+			return
+		}
+		sel, ok := astutil.Unparen(addr.X).(*ast.SelectorExpr)
+		if !ok {
+			return
+		}
+		if v, ok := pass.TypesInfo.Uses[sel.Sel].(*types.Var); ok && v.IsField() {
+			pass.Reportf(addr.OpPos, "the reply &%s is a field of %s, shared by every call through it: concurrent calls read each other's answers, and gob leaves zero-valued fields as they were; declare the reply in the function that calls (docs/kv.md, part C)",
+				types.ExprString(sel), types.ExprString(sel.X))
+		}
+	})
+	return nil, nil
+}
+
+// fields reports the fields of t's struct (through pointers) that gob drops
+// or refuses, once each, where they are declared in this package.
+func fields(pass *analysis.Pass, t types.Type, reported map[*types.Var]bool) {
+	for {
+		p, ok := t.(*types.Pointer)
+		if !ok {
+			break
+		}
+		t = p.Elem()
+	}
+	named, ok := t.(*types.Named)
+	if !ok || named.Obj().Pkg() != pass.Pkg {
+		return
+	}
+	st, ok := named.Underlying().(*types.Struct)
+	if !ok {
+		return
+	}
+	for f := range st.Fields() {
+		if reported[f] {
+			continue
+		}
+		switch ft := f.Type().Underlying().(type) {
+		case *types.Chan, *types.Signature:
+			reported[f] = true
+			pass.Reportf(f.Pos(), "%s.%s is a %s: gob cannot send it, and the call fails; RPC arguments and replies carry data only (docs/kv.md, part C)",
+				named.Obj().Name(), f.Name(), kind(ft))
+			continue
+		}
+		if !f.Exported() {
+			reported[f] = true
+			pass.Reportf(f.Pos(), "%s.%s is not exported: gob does not send it, and the other side sees its zero value; export it (docs/kv.md, part C)",
+				named.Obj().Name(), f.Name())
+		}
+	}
+}
+
+func kind(t types.Type) string {
+	if _, ok := t.(*types.Chan); ok {
+		return "channel"
+	}
+	return "function"
+}
+
+// isClientCall reports whether call is (*rpc.Client).Call or Go.
+func isClientCall(info *types.Info, call *ast.CallExpr) bool {
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "net/rpc" || (fn.Name() != "Call" && fn.Name() != "Go") {
+		return false
+	}
+	return fn.Type().(*types.Signature).Recv() != nil
+}

@@ -1,0 +1,50 @@
+package a
+
+import "net/rpc"
+
+type GetArgs struct {
+	Key   string
+	retry int // want `GetArgs.retry is not exported: gob does not send it`
+}
+
+type GetReply struct {
+	Value string
+	Done  chan bool // want `GetReply.Done is a channel: gob cannot send it`
+	Err   string
+}
+
+type PutArgs struct {
+	Key, Value string
+	Then       func() // want `PutArgs.Then is a function: gob cannot send it`
+}
+
+type PutReply struct{ Err string }
+
+type KV struct{}
+
+func (kv *KV) Get(args *GetArgs, reply *GetReply) error { return nil }
+func (kv *KV) Put(args PutArgs, reply *PutReply) error  { return nil }
+
+// Not registered: its types are nobody's business here.
+type local struct{ x int }
+
+func Register() { rpc.Register(&KV{}) }
+
+type Clerk struct {
+	rpc   *rpc.Client
+	reply GetReply
+}
+
+// A reply kept in the Clerk, shared by every call.
+func (ck *Clerk) Get(key string) string {
+	ck.reply = GetReply{}
+	ck.rpc.Call("KV.Get", &GetArgs{Key: key}, &ck.reply) // want `the reply &ck.reply is a field of ck, shared by every call through it`
+	return ck.reply.Value
+}
+
+// A reply of the call's own: fine.
+func (ck *Clerk) Get2(key string) string {
+	var reply GetReply
+	ck.rpc.Call("KV.Get", &GetArgs{Key: key}, &reply)
+	return reply.Value
+}
