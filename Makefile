@@ -82,8 +82,8 @@ check: ## the kit's self-check: fmt-check, vet, the kit's own tests, go run ./gr
 	@failed=""; \
 	$(MAKE) --no-print-directory fmt-check || failed="$$failed fmt-check"; \
 	$(MAKE) --no-print-directory vet || failed="$$failed vet"; \
-	echo "$(GO) test -race -count=1 ./internal/... ./grader/..."; \
-	$(GO) test -race -count=1 ./internal/... ./grader/... || failed="$$failed unit-tests"; \
+	echo "$(GO) test -race -count=1 ./internal/... ./grader/... ./labvet/..."; \
+	$(GO) test -race -count=1 ./internal/... ./grader/... ./labvet/... || failed="$$failed unit-tests"; \
 	if [ -n "$(RELEASE_PKGS)" ]; then \
 		echo "$(GO) test -race -count=1 $(RELEASE_PKGS)"; \
 		$(GO) test -race -count=1 $(RELEASE_PKGS) || failed="$$failed release-tests"; \

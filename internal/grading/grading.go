@@ -235,7 +235,8 @@ func (g *Grader) Grade(ctx context.Context, lab *catalog.Lab, s Selection) (*rep
 }
 
 // GradeAll grades labs side by side and returns the report, sandbox and
-// totals filled in. The error joins the labs' setup problems.
+// totals filled in, with labvet's feedback on the student files of each
+// lab (see Feedback). The error joins the labs' setup problems.
 func (g *Grader) GradeAll(ctx context.Context, labs []*catalog.Lab, s Selection) (*report.Report, error) {
 	results := make([]*report.Lab, len(labs))
 	errs := make([]error, len(labs))
@@ -244,10 +245,14 @@ func (g *Grader) GradeAll(ctx context.Context, labs []*catalog.Lab, s Selection)
 		wg.Go(func() { results[i], errs[i] = g.Grade(ctx, lab, s) })
 	}
 	wg.Wait()
-	g.progress.clear()
 	if err := errors.Join(errs...); err != nil {
+		g.progress.clear()
 		return nil, err
 	}
+	if ctx.Err() == nil {
+		feedbackFor(g.root, results, s)
+	}
+	g.progress.clear()
 	return g.Report(results), nil
 }
 

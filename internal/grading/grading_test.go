@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,36 @@ func TestGradeForgeries(t *testing.T) {
 				t.Errorf("the report must list what the static check refused, with file and line:\n%s", out.String())
 			}
 		}
+	}
+}
+
+// TestFeedback: labvet's findings in a lab's student files come with its
+// grading, as feedback; none for the reference, or a lab refused.
+func TestFeedback(t *testing.T) {
+	t.Parallel()
+	root := gradingtest.Copy(t)
+	lab := gradingtest.Lab(t, root, "calc")
+	stub := filepath.Join(root, "calc", "calc.go")
+	data, err := os.ReadFile(stub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked := string(data) + "\nvar mu sync.Mutex\n\nfunc get(m map[string]int, k string) int {\n\tmu.Lock()\n" +
+		"\tif v, ok := m[k]; ok {\n\t\treturn v\n\t}\n\tmu.Unlock()\n\treturn 0\n}\n"
+	locked = strings.Replace(locked, "package calc\n", "package calc\n\nimport \"sync\"\n", 1)
+	if err := os.WriteFile(stub, []byte(locked), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := &report.Lab{ID: "calc", Spec: lab}
+	grading.Feedback(root, l, grading.Selection{})
+	if len(l.Feedback) != 1 || !strings.Contains(l.Feedback[0], "calc/calc.go:") || !strings.Contains(l.Feedback[0], "return with mu still locked") {
+		t.Errorf("feedback %q, want labvet's unlockpath finding in calc/calc.go", l.Feedback)
+	}
+	ref := &report.Lab{ID: "calc", Spec: lab}
+	grading.Feedback(root, ref, grading.Selection{Tags: "solution"})
+	refused := &report.Lab{ID: "calc", Spec: lab, Refused: []string{"calc/calc.go:1:1: refused"}}
+	grading.Feedback(root, refused, grading.Selection{})
+	if len(ref.Feedback)+len(refused.Feedback) > 0 {
+		t.Errorf("feedback on the reference (%q) or on a refused lab (%q): want none", ref.Feedback, refused.Feedback)
 	}
 }

@@ -101,6 +101,12 @@ func gradescopeReport(r *Report) gradescopeResults {
 			fmt.Fprintf(&summary, "  not graded: the static check refused %s of the student files (see each test's output)\n",
 				Plural(len(l.Refused), "line"))
 		}
+		if len(l.Feedback) > 0 {
+			fmt.Fprintf(&summary, "  feedback from labvet (no points; what each check means: docs/labvet.md):\n")
+			for _, f := range l.Feedback {
+				fmt.Fprintf(&summary, "    %s\n", f)
+			}
+		}
 	}
 	rep.Output = strings.TrimRight(summary.String(), "\n")
 	return rep

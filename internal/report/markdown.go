@@ -39,6 +39,10 @@ func WriteMarkdown(w io.Writer, r *Report) {
 			fmt.Fprintf(w, "Not graded: the static check refused these lines of the student files:\n\n%s\n",
 				mdCode(strings.Join(l.Refused, "\n")))
 		}
+		if len(l.Feedback) > 0 {
+			fmt.Fprintf(w, "Feedback from labvet (no points; what each check means: `docs/labvet.md`):\n\n%s\n",
+				mdCode(strings.Join(l.Feedback, "\n")))
+		}
 		for _, t := range l.Tests {
 			// A build failure or a refusal is shown once above, not per test.
 			if cut || t.Result == Pass || t.Result == BuildFailed || (t.Result == Refused && len(l.Refused) > 0) {

@@ -66,6 +66,7 @@ type Lab struct {
 	BuildErrors []BuildError `json:"build_errors,omitempty"` // only packages that did not compile
 	Refused     []string     `json:"refused,omitempty"`      // what the static check refused: "crawler/mutex.go:12:2: ..."
 	Tests       []*Test      `json:"tests"`                  // the graded tests, in catalogue order
+	Feedback    []string     `json:"feedback,omitempty"`     // labvet's findings in the student files: no points
 
 	Spec *catalog.Lab `json:"-"` // the lab as the catalogue has it; nil in a report read back from JSON
 }

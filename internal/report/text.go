@@ -104,6 +104,12 @@ func writeLab(w io.Writer, l *Lab, s Style, verbose bool) {
 			fmt.Fprintf(w, "    %s\n", printable(f))
 		}
 	}
+	if len(l.Feedback) > 0 {
+		fmt.Fprintf(w, "\n  Feedback from labvet (no points; what each check means: docs/labvet.md):\n")
+		for _, f := range l.Feedback {
+			fmt.Fprintf(w, "    %s\n", printable(f))
+		}
+	}
 	if !verbose {
 		return
 	}
