@@ -192,11 +192,11 @@ func leaks(t tree) []string {
 	return found
 }
 
-// tooling reports whether name is part of the kit's tooling or its manual
-// (docs/grader.md), whose text names the conventions for references and
-// hidden tests.
+// tooling reports whether name is part of the kit's tooling (grader/,
+// internal/, labvet/) or its manual (docs/grader.md), whose text names the
+// conventions for references and hidden tests.
 func tooling(name string) bool {
-	return strings.HasPrefix(name, "grader/") || strings.HasPrefix(name, "internal/") ||
+	return strings.HasPrefix(name, "grader/") || strings.HasPrefix(name, "internal/") || strings.HasPrefix(name, "labvet/") ||
 		name == "Makefile" || name == "docs/grader.md" || path.Base(name) == "README.md"
 }
 

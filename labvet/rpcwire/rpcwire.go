@@ -13,8 +13,10 @@
 // for the handlers of a value registered with net/rpc, the unexported,
 // channel and function fields of their argument and reply types; and, at a
 // client's Call or Go, a reply that is a field of a longer-lived value
-// (&ck.reply), which every call through it shares: concurrent calls read
-// each other's answers. Declare the reply in the function that calls.
+// (&ck.reply), which every call through it shares (concurrent calls read
+// each other's answers), or a variable declared outside the retry loop that
+// calls (an old answer survives in a new reply). Declare the reply where
+// the call is made, inside its loop.
 //
 // See docs/kv.md, part C.
 package rpcwire
@@ -55,25 +57,55 @@ func run(pass *analysis.Pass) (any, error) {
 			}
 		}
 	}
-	ins.Preorder([]ast.Node{(*ast.CallExpr)(nil)}, func(n ast.Node) {
+	ins.WithStack([]ast.Node{(*ast.CallExpr)(nil)}, func(n ast.Node, push bool, stack []ast.Node) bool {
 		call := n.(*ast.CallExpr)
-		if !isClientCall(pass.TypesInfo, call) || len(call.Args) < 3 {
-			return
+		if !push || !isClientCall(pass.TypesInfo, call) || len(call.Args) < 3 {
+			return true
 		}
 		addr, ok := astutil.Unparen(call.Args[2]).(*ast.UnaryExpr)
 		if !ok || addr.Op != token.AND {
-			return
+			return true
 		}
-		sel, ok := astutil.Unparen(addr.X).(*ast.SelectorExpr)
-		if !ok {
-			return
+		switch x := astutil.Unparen(addr.X).(type) {
+		case *ast.SelectorExpr:
+			if v, ok := pass.TypesInfo.Uses[x.Sel].(*types.Var); ok && v.IsField() {
+				pass.Reportf(addr.OpPos, "the reply &%s is a field of %s, shared by every call through it: concurrent calls read each other's answers, and gob leaves zero-valued fields as they were; declare the reply in the function that calls (docs/kv.md, part C)",
+					types.ExprString(x), types.ExprString(x.X))
+			}
+		case *ast.Ident:
+			if v, ok := pass.TypesInfo.Uses[x].(*types.Var); ok && declaredOutsideLoop(v, stack) {
+				pass.Reportf(addr.OpPos, "the reply &%s is declared outside the loop that calls: gob leaves zero-valued fields as they were, so a reply from an earlier call survives in a later one; declare the reply inside the loop (docs/kv.md, part C)", x.Name)
+			}
 		}
-		if v, ok := pass.TypesInfo.Uses[sel.Sel].(*types.Var); ok && v.IsField() {
-			pass.Reportf(addr.OpPos, "the reply &%s is a field of %s, shared by every call through it: concurrent calls read each other's answers, and gob leaves zero-valued fields as they were; declare the reply in the function that calls (docs/kv.md, part C)",
-				types.ExprString(sel), types.ExprString(sel.X))
-		}
+		return true
 	})
 	return nil, nil
+}
+
+// declaredOutsideLoop reports whether v is declared before the innermost
+// loop around the call at the top of stack, in the same function: every
+// turn of the loop decodes into the same variable.
+func declaredOutsideLoop(v *types.Var, stack []ast.Node) bool {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch n := stack[i].(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return false
+		case *ast.ForStmt, *ast.RangeStmt:
+			return v.Pos() < n.Pos() && funcOf(stack[:i]) != nil && v.Pos() > funcOf(stack[:i]).Pos()
+		}
+	}
+	return false
+}
+
+// funcOf returns the innermost function in stack.
+func funcOf(stack []ast.Node) ast.Node {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch stack[i].(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return stack[i]
+		}
+	}
+	return nil
 }
 
 // fields reports the fields of t's struct (through pointers) that gob drops
@@ -120,11 +152,34 @@ func kind(t types.Type) string {
 	return "function"
 }
 
-// isClientCall reports whether call is (*rpc.Client).Call or Go.
+// isClientCall reports whether call is a client's RPC: net/rpc's
+// (*Client).Call or Go, or any method Call(method string, args, reply any)
+// that returns a bool or an error, the shape of the kit's fault-injecting
+// network (faultnet) and of labrpc.
 func isClientCall(info *types.Info, call *ast.CallExpr) bool {
 	fn, ok := typeutil.Callee(info, call).(*types.Func)
-	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "net/rpc" || (fn.Name() != "Call" && fn.Name() != "Go") {
+	if !ok || fn.Pkg() == nil {
 		return false
 	}
-	return fn.Type().(*types.Signature).Recv() != nil
+	sig := fn.Type().(*types.Signature)
+	if sig.Recv() == nil {
+		return false
+	}
+	if fn.Pkg().Path() == "net/rpc" && (fn.Name() == "Call" || fn.Name() == "Go") {
+		return true
+	}
+	if fn.Name() != "Call" || sig.Params().Len() != 3 || sig.Results().Len() != 1 {
+		return false
+	}
+	p := sig.Params()
+	if b, ok := p.At(0).Type().(*types.Basic); !ok || b.Kind() != types.String {
+		return false
+	}
+	for _, i := range []int{1, 2} {
+		if it, ok := p.At(i).Type().Underlying().(*types.Interface); !ok || !it.Empty() {
+			return false
+		}
+	}
+	r := sig.Results().At(0).Type()
+	return types.Identical(r, types.Typ[types.Bool]) || types.Identical(r, types.Universe.Lookup("error").Type())
 }

@@ -48,3 +48,42 @@ func (ck *Clerk) Get2(key string) string {
 	ck.rpc.Call("KV.Get", &GetArgs{Key: key}, &reply)
 	return reply.Value
 }
+
+// One reply for every turn of a retry loop: an old answer survives.
+func (ck *Clerk) Retry(key string) string {
+	var reply GetReply
+	for {
+		if err := ck.rpc.Call("KV.Get", &GetArgs{Key: key}, &reply); err == nil { // want `the reply &reply is declared outside the loop that calls`
+			return reply.Value
+		}
+	}
+}
+
+// A fresh reply every turn: fine.
+func (ck *Clerk) Retry2(key string) string {
+	for {
+		var reply GetReply
+		if err := ck.rpc.Call("KV.Get", &GetArgs{Key: key}, &reply); err == nil {
+			return reply.Value
+		}
+	}
+}
+
+// A reply parameter: the caller's business.
+func (ck *Clerk) Into(key string, reply *GetReply) {
+	for range 3 {
+		ck.rpc.Call("KV.Get", &GetArgs{Key: key}, reply)
+	}
+}
+
+// The shape of the kit's fault-injecting network, and of labrpc.
+type End struct{}
+
+func (e *End) Call(method string, args, reply any) bool { return true }
+
+func RetryEnd(e *End) string {
+	var reply GetReply
+	for !e.Call("KV.Get", &GetArgs{}, &reply) { // want `the reply &reply is declared outside the loop that calls`
+	}
+	return reply.Value
+}
