@@ -61,19 +61,42 @@ func run(pass *analysis.Pass) (any, error) {
 		if len(held) == 0 {
 			return
 		}
-		writes := map[ast.Expr]bool{} // index expressions written by s
-		if as, ok := s.(*ast.AssignStmt); ok {
-			for _, lhs := range as.Lhs {
-				if ix, ok := astutil.Unparen(lhs).(*ast.IndexExpr); ok && isMap(pass.TypesInfo, ix.X) {
-					writes[ix] = true
+		writes := map[ast.Expr]bool{} // the map entries and fields s writes
+		written := func(lhs ast.Expr) {
+			switch x := astutil.Unparen(lhs).(type) {
+			case *ast.IndexExpr:
+				if isMap(pass.TypesInfo, x.X) {
+					writes[x] = true
 					for _, sec := range held {
-						record(key{fn, sec.Lock, types.ExprString(ix.X)}, access{sec.At, ix.Pos(), true})
+						record(key{fn, sec.Lock, types.ExprString(x.X)}, access{sec.At, x.Pos(), true})
+					}
+				}
+			case *ast.SelectorExpr:
+				if isField(pass.TypesInfo, x) {
+					writes[x] = true
+					for _, sec := range held {
+						record(key{fn, sec.Lock, types.ExprString(x)}, access{sec.At, x.Pos(), true})
 					}
 				}
 			}
 		}
+		switch s := s.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range s.Lhs {
+				written(lhs)
+			}
+		case *ast.IncDecStmt:
+			written(s.X)
+		}
 		locks.Inspect(s, func(n ast.Node) bool {
 			switch n := n.(type) {
+			case *ast.SelectorExpr:
+				if writes[n] || !isField(pass.TypesInfo, n) {
+					return true
+				}
+				for _, sec := range held {
+					record(key{fn, sec.Lock, types.ExprString(n)}, access{sec.At, n.Pos(), false})
+				}
 			case *ast.IndexExpr:
 				if writes[n] || !isMap(pass.TypesInfo, n.X) {
 					return true
@@ -117,6 +140,20 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	return nil, nil
+}
+
+// isField reports whether sel selects a field of a struct that is not a map
+// (a map's entries are followed as the map's), a mutex or a channel.
+func isField(info *types.Info, sel *ast.SelectorExpr) bool {
+	v, ok := info.Uses[sel.Sel].(*types.Var)
+	if !ok || !v.IsField() {
+		return false
+	}
+	switch v.Type().Underlying().(type) {
+	case *types.Map, *types.Chan, *types.Signature, *types.Struct:
+		return false
+	}
+	return true
 }
 
 func isMap(info *types.Info, e ast.Expr) bool {

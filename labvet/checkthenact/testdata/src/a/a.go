@@ -65,3 +65,37 @@ func (fs *fetchState) mark(a, b string) {
 	fs.fetched[b] = true
 	fs.mu.Unlock()
 }
+
+type pool struct {
+	mu      sync.Mutex
+	running int
+	max     int
+}
+
+// The count checked under one lock and raised under another: two
+// goroutines can both see room for one more.
+func (p *pool) start(work func()) bool {
+	p.mu.Lock()
+	full := p.running >= p.max
+	p.mu.Unlock()
+	if full {
+		return false
+	}
+	p.mu.Lock()
+	p.running++ // want `p.running is written in a critical section of p.mu other than the one that checked it`
+	p.mu.Unlock()
+	go work()
+	return true
+}
+
+// Checked and raised under one lock: correct.
+func (p *pool) start2(work func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.running >= p.max {
+		return false
+	}
+	p.running++
+	go work()
+	return true
+}
