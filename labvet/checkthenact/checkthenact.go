@@ -57,46 +57,38 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 		accesses[k] = append(accesses[k], a)
 	}
-	locks.Walk(pass.TypesInfo, pass.Files, func(fn ast.Node, s ast.Stmt, held locks.Held) {
+	locks.Walk(pass.TypesInfo, pass.Files, func(ctx locks.Context, s ast.Stmt) {
+		fn, held := ctx.Fn, ctx.Held
 		if len(held) == 0 {
 			return
 		}
-		writes := map[ast.Expr]bool{} // the map entries and fields s writes
-		written := func(lhs ast.Expr) {
-			switch x := astutil.Unparen(lhs).(type) {
-			case *ast.IndexExpr:
-				if isMap(pass.TypesInfo, x.X) {
-					writes[x] = true
-					for _, sec := range held {
-						record(key{fn, sec.Lock, types.ExprString(x.X)}, access{sec.At, x.Pos(), true})
-					}
+		writes := map[ast.Expr]bool{} // the map entries s writes
+		// m[k]++ and m[k] += v read the entry again under this lock: a
+		// read-modify-write in one critical section.
+		written := func(lhs ast.Expr, rmw bool) {
+			ix, ok := astutil.Unparen(lhs).(*ast.IndexExpr)
+			if !ok || !isMap(pass.TypesInfo, ix.X) {
+				return
+			}
+			writes[ix] = true
+			for _, sec := range held {
+				k := key{fn, sec.Lock, types.ExprString(ix.X)}
+				if rmw {
+					record(k, access{sec.At, ix.Pos(), false})
 				}
-			case *ast.SelectorExpr:
-				if isField(pass.TypesInfo, x) {
-					writes[x] = true
-					for _, sec := range held {
-						record(key{fn, sec.Lock, types.ExprString(x)}, access{sec.At, x.Pos(), true})
-					}
-				}
+				record(k, access{sec.At, ix.Pos(), true})
 			}
 		}
 		switch s := s.(type) {
 		case *ast.AssignStmt:
 			for _, lhs := range s.Lhs {
-				written(lhs)
+				written(lhs, s.Tok != token.ASSIGN && s.Tok != token.DEFINE)
 			}
 		case *ast.IncDecStmt:
-			written(s.X)
+			written(s.X, true)
 		}
 		locks.Inspect(s, func(n ast.Node) bool {
 			switch n := n.(type) {
-			case *ast.SelectorExpr:
-				if writes[n] || !isField(pass.TypesInfo, n) {
-					return true
-				}
-				for _, sec := range held {
-					record(key{fn, sec.Lock, types.ExprString(n)}, access{sec.At, n.Pos(), false})
-				}
 			case *ast.IndexExpr:
 				if writes[n] || !isMap(pass.TypesInfo, n.X) {
 					return true
@@ -140,20 +132,6 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	return nil, nil
-}
-
-// isField reports whether sel selects a field of a struct that is not a map
-// (a map's entries are followed as the map's), a mutex or a channel.
-func isField(info *types.Info, sel *ast.SelectorExpr) bool {
-	v, ok := info.Uses[sel.Sel].(*types.Var)
-	if !ok || !v.IsField() {
-		return false
-	}
-	switch v.Type().Underlying().(type) {
-	case *types.Map, *types.Chan, *types.Signature, *types.Struct:
-		return false
-	}
-	return true
 }
 
 func isMap(info *types.Info, e ast.Expr) bool {

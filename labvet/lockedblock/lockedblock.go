@@ -12,7 +12,7 @@
 // deadlock. The lecture's rule: hold a lock only around the memory it
 // guards; release it before a call that can block, and take it again after.
 // It reports, in the function that holds the lock: an RPC (rpc.Client.Call,
-// rpc.Dial), a channel send or receive, a range over a channel, a select
+// rpc.Dial, or the Call of the kit's fault-injecting network), a channel send or receive, a range over a channel, a select
 // without a default case, sync.WaitGroup.Wait, time.Sleep, and dialling or
 // accepting a network connection. sync.Cond.Wait, which releases its lock,
 // is the right way to wait under one, and is not reported.
@@ -31,6 +31,7 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 
 	"golabs/labvet/internal/locks"
+	"golabs/labvet/internal/rpcreg"
 )
 
 var Analyzer = &analysis.Analyzer{
@@ -50,7 +51,8 @@ var blocking = map[string][]string{
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	locks.Walk(pass.TypesInfo, pass.Files, func(_ ast.Node, s ast.Stmt, held locks.Held) {
+	locks.Walk(pass.TypesInfo, pass.Files, func(ctx locks.Context, s ast.Stmt) {
+		held := ctx.Held
 		if len(held) == 0 {
 			return
 		}
@@ -93,6 +95,9 @@ func blockingCall(info *types.Info, call *ast.CallExpr) string {
 	fn, ok := typeutil.Callee(info, call).(*types.Func)
 	if !ok || fn.Pkg() == nil {
 		return ""
+	}
+	if rpcreg.IsClientCall(info, call) && fn.Pkg().Path() != "net/rpc" {
+		return "an RPC (" + fn.Name() + ")"
 	}
 	name := fn.Name()
 	if recv := fn.Type().(*types.Signature).Recv(); recv != nil {

@@ -30,7 +30,6 @@ import (
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/astutil"
 	"golang.org/x/tools/go/ast/inspector"
-	"golang.org/x/tools/go/types/typeutil"
 
 	"golabs/labvet/internal/rpcreg"
 )
@@ -59,7 +58,7 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	ins.WithStack([]ast.Node{(*ast.CallExpr)(nil)}, func(n ast.Node, push bool, stack []ast.Node) bool {
 		call := n.(*ast.CallExpr)
-		if !push || !isClientCall(pass.TypesInfo, call) || len(call.Args) < 3 {
+		if !push || !rpcreg.IsClientCall(pass.TypesInfo, call) || len(call.Args) < 3 {
 			return true
 		}
 		addr, ok := astutil.Unparen(call.Args[2]).(*ast.UnaryExpr)
@@ -73,7 +72,7 @@ func run(pass *analysis.Pass) (any, error) {
 					types.ExprString(x), types.ExprString(x.X))
 			}
 		case *ast.Ident:
-			if v, ok := pass.TypesInfo.Uses[x].(*types.Var); ok && declaredOutsideLoop(v, stack) {
+			if v, ok := pass.TypesInfo.Uses[x].(*types.Var); ok && declaredOutsideLoop(v, stack) && !resetInLoop(pass.TypesInfo, v, call, stack) {
 				pass.Reportf(addr.OpPos, "the reply &%s is declared outside the loop that calls: gob leaves zero-valued fields as they were, so a reply from an earlier call survives in a later one; declare the reply inside the loop (docs/kv.md, part C)", x.Name)
 			}
 		}
@@ -93,6 +92,37 @@ func declaredOutsideLoop(v *types.Var, stack []ast.Node) bool {
 		case *ast.ForStmt, *ast.RangeStmt:
 			return v.Pos() < n.Pos() && funcOf(stack[:i]) != nil && v.Pos() > funcOf(stack[:i]).Pos()
 		}
+	}
+	return false
+}
+
+// resetInLoop reports whether the innermost loop around call assigns v
+// before the call: a reply reset on every turn holds no old answer.
+func resetInLoop(info *types.Info, v *types.Var, call *ast.CallExpr, stack []ast.Node) bool {
+	for i := len(stack) - 1; i >= 0; i-- {
+		var body *ast.BlockStmt
+		switch n := stack[i].(type) {
+		case *ast.ForStmt:
+			body = n.Body
+		case *ast.RangeStmt:
+			body = n.Body
+		default:
+			continue
+		}
+		reset := false
+		ast.Inspect(body, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || as.Pos() > call.Pos() {
+				return true
+			}
+			for _, lhs := range as.Lhs {
+				if id, ok := astutil.Unparen(lhs).(*ast.Ident); ok && info.ObjectOf(id) == v {
+					reset = true
+				}
+			}
+			return true
+		})
+		return reset
 	}
 	return false
 }
@@ -150,36 +180,4 @@ func kind(t types.Type) string {
 		return "channel"
 	}
 	return "function"
-}
-
-// isClientCall reports whether call is a client's RPC: net/rpc's
-// (*Client).Call or Go, or any method Call(method string, args, reply any)
-// that returns a bool or an error, the shape of the kit's fault-injecting
-// network (faultnet) and of labrpc.
-func isClientCall(info *types.Info, call *ast.CallExpr) bool {
-	fn, ok := typeutil.Callee(info, call).(*types.Func)
-	if !ok || fn.Pkg() == nil {
-		return false
-	}
-	sig := fn.Type().(*types.Signature)
-	if sig.Recv() == nil {
-		return false
-	}
-	if fn.Pkg().Path() == "net/rpc" && (fn.Name() == "Call" || fn.Name() == "Go") {
-		return true
-	}
-	if fn.Name() != "Call" || sig.Params().Len() != 3 || sig.Results().Len() != 1 {
-		return false
-	}
-	p := sig.Params()
-	if b, ok := p.At(0).Type().(*types.Basic); !ok || b.Kind() != types.String {
-		return false
-	}
-	for _, i := range []int{1, 2} {
-		if it, ok := p.At(i).Type().Underlying().(*types.Interface); !ok || !it.Empty() {
-			return false
-		}
-	}
-	r := sig.Results().At(0).Type()
-	return types.Identical(r, types.Typ[types.Bool]) || types.Identical(r, types.Universe.Lookup("error").Type())
 }

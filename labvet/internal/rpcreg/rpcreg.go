@@ -39,17 +39,51 @@ func Find(pass *analysis.Pass, ins *inspector.Inspector) []Registration {
 	return regs
 }
 
+// IsClientCall reports whether call is a client's RPC: net/rpc's
+// (*Client).Call or Go, or any method Call(method string, args, reply any)
+// that returns a bool or an error, the shape of the kit's fault-injecting
+// network (faultnet) and of labrpc.
+func IsClientCall(info *types.Info, call *ast.CallExpr) bool {
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	if !ok || fn.Pkg() == nil {
+		return false
+	}
+	sig := fn.Type().(*types.Signature)
+	if sig.Recv() == nil {
+		return false
+	}
+	if fn.Pkg().Path() == "net/rpc" && (fn.Name() == "Call" || fn.Name() == "Go") {
+		return true
+	}
+	if fn.Name() != "Call" || sig.Params().Len() != 3 || sig.Results().Len() != 1 {
+		return false
+	}
+	p := sig.Params()
+	if b, ok := p.At(0).Type().(*types.Basic); !ok || b.Kind() != types.String {
+		return false
+	}
+	for _, i := range []int{1, 2} {
+		if it, ok := p.At(i).Type().Underlying().(*types.Interface); !ok || !it.Empty() {
+			return false
+		}
+	}
+	r := sig.Results().At(0).Type()
+	return types.Identical(r, types.Typ[types.Bool]) || isError(r)
+}
+
 // Handler reports whether net/rpc serves m, a method of a registered type:
 // exported, two arguments of exported (or builtin) types, the second a
 // pointer, and one result of type error. If not, why says which rule m
 // breaks, and looks says whether m looks meant as a handler all the same:
-// an exported method with two arguments, or one and an error result; an
+// an exported method that returns an error and takes two arguments, or a
+// pointer first, or that takes two arguments the second a pointer; an
 // unexported one with a handler's whole shape.
 func Handler(m *types.Func) (ok, looks bool, why string) {
 	sig := m.Type().(*types.Signature)
 	params, results := sig.Params(), sig.Results()
 	errorResult := results.Len() == 1 && isError(results.At(0).Type())
-	looks = params.Len() == 2 || (params.Len() == 1 && errorResult)
+	looks = errorResult && (params.Len() == 2 || (params.Len() > 0 && isPointer(params.At(0).Type()))) ||
+		params.Len() == 2 && isPointer(params.At(1).Type())
 	switch {
 	case !m.Exported():
 		// An unexported helper is meant as a handler only if it has a

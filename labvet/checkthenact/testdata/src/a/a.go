@@ -66,36 +66,25 @@ func (fs *fetchState) mark(a, b string) {
 	fs.mu.Unlock()
 }
 
-type pool struct {
-	mu      sync.Mutex
-	running int
-	max     int
+// A count read under one lock and raised under another with ++: the ++
+// reads it again under the second lock, so no answer is acted on.
+func (fs *fetchState) count(counts map[string]int, url string) int {
+	fs.mu.Lock()
+	n := counts[url]
+	fs.mu.Unlock()
+	fs.mu.Lock()
+	counts[url]++
+	fs.mu.Unlock()
+	return n
 }
 
-// The count checked under one lock and raised under another: two
-// goroutines can both see room for one more.
-func (p *pool) start(work func()) bool {
-	p.mu.Lock()
-	full := p.running >= p.max
-	p.mu.Unlock()
-	if full {
-		return false
-	}
-	p.mu.Lock()
-	p.running++ // want `p.running is written in a critical section of p.mu other than the one that checked it`
-	p.mu.Unlock()
-	go work()
-	return true
-}
-
-// Checked and raised under one lock: correct.
-func (p *pool) start2(work func()) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.running >= p.max {
-		return false
-	}
-	p.running++
-	go work()
-	return true
+// A value read under one lock and written back under another: a lost
+// update.
+func (fs *fetchState) bump(counts map[string]int, url string) {
+	fs.mu.Lock()
+	n := counts[url]
+	fs.mu.Unlock()
+	fs.mu.Lock()
+	counts[url] = n + 1 // want `counts is written in a critical section of fs.mu other than the one that checked it`
+	fs.mu.Unlock()
 }

@@ -105,3 +105,53 @@ func Dials(mu *sync.RWMutex) {
 	mu.RUnlock()
 	_ = c
 }
+
+// Unlocked in both branches, then the call: not held.
+func (s *Server) Branches(k string, c *rpc.Client) error {
+	var v string
+	s.mu.Lock()
+	if s.data == nil {
+		v = ""
+		s.mu.Unlock()
+	} else {
+		v = s.data[k]
+		s.mu.Unlock()
+	}
+	var r int
+	return c.Call("KV.Get", v, &r)
+}
+
+// Unlocked in every case of a switch with a default.
+func (s *Server) Cases(n int) {
+	s.mu.Lock()
+	switch n {
+	case 0:
+		s.mu.Unlock()
+	default:
+		s.mu.Unlock()
+	}
+	time.Sleep(time.Millisecond)
+}
+
+// Unlocked on the path that goes on; the other returns.
+func (s *Server) EarlyOut(k string) {
+	s.mu.Lock()
+	if s.data == nil {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	time.Sleep(time.Millisecond)
+}
+
+// The shape of the kit's fault-injecting network (and of labrpc).
+type End struct{}
+
+func (e *End) Call(method string, args, reply any) bool { return true }
+
+func (s *Server) CallEnd(e *End) {
+	s.mu.Lock()
+	var r int
+	e.Call("KV.Get", 1, &r) // want `an RPC \(Call\) while s.mu is held`
+	s.mu.Unlock()
+}

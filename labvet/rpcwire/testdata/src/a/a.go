@@ -87,3 +87,14 @@ func RetryEnd(e *End) string {
 	}
 	return reply.Value
 }
+
+// A reply outside the loop, but reset on every turn: fine.
+func (ck *Clerk) RetryReset(key string) string {
+	var reply GetReply
+	for {
+		reply = GetReply{}
+		if err := ck.rpc.Call("KV.Get", &GetArgs{Key: key}, &reply); err == nil {
+			return reply.Value
+		}
+	}
+}

@@ -74,3 +74,62 @@ func (kv *KV) Each(f func(string)) {
 		}()
 	}
 }
+
+// Lock, defer Unlock, then drop the lock around a slow call and take it
+// again: the deferred Unlock releases it at every return.
+func (kv *KV) Around(slow func()) error {
+	kv.mu.Lock()
+	defer kv.mu.Unlock()
+	kv.mu.Unlock()
+	slow()
+	kv.mu.Lock()
+	if kv.data == nil {
+		return errors.New("closed")
+	}
+	return nil
+}
+
+// Entered holding the lock: drops it around a call and returns holding it.
+func (kv *KV) callLocked(slow func() error) error {
+	kv.mu.Unlock()
+	err := slow()
+	kv.mu.Lock()
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+// A goto to the cleanup that unlocks.
+func (kv *KV) Count() int {
+	n := 0
+	kv.mu.Lock()
+	if kv.data == nil {
+		goto out
+	}
+	n = len(kv.data)
+out:
+	kv.mu.Unlock()
+	return n
+}
+
+// The unlock in a deferred function literal.
+func (kv *KV) Deferred(key string) (string, error) {
+	kv.mu.Lock()
+	defer func() {
+		kv.mu.Unlock()
+	}()
+	if kv.data == nil {
+		return "", errors.New("closed")
+	}
+	return kv.data[key], nil
+}
+
+// A deferred Unlock in a loop: the second turn's Lock waits forever.
+func (kv *KV) All(keys []string) {
+	for _, k := range keys {
+		kv.mu.Lock()
+		defer kv.mu.Unlock() // want `defer kv.mu.Unlock\(\) in a loop runs when the function returns`
+		kv.data[k] = ""
+	}
+}
