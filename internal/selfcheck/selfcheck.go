@@ -105,23 +105,25 @@ func Run(ctx context.Context, g *grading.Grader, all, labs []*catalog.Lab, runs 
 		c.checkStubs(ctx, lc)
 		say("\n%s: the stubs earn nothing\n%s", lc.lab.ID, lc.stubs.String())
 	}
-	// 4. The reference, the mutants and labvet, all at once: the mutants'
-	// tests spend much of their time waiting, and labvet computes.
+	// 4. The reference and the mutants, all at once.
 	parallel(checks, func(lc *labCheck) {
 		var wg sync.WaitGroup
 		wg.Go(func() { c.checkReference(ctx, lc) })
 		wg.Go(func() { c.checkMutants(ctx, lc) })
-		wg.Go(func() { c.checkLabvet(lc) })
 		wg.Wait()
 	})
 	for _, lc := range checks {
 		say("\n%s: the reference earns full marks %d times\n%s", lc.lab.ID, runs, lc.reference.String())
 		say("\n%s: every mutant loses points\n%s", lc.lab.ID, lc.mutantRep.String())
 	}
+	// 5. labvet: silent on the reference and the stubs; what it flags. It
+	// runs after the tests, not beside them: its load would make the tests
+	// that need two goroutines to meet in a short window miss them.
+	parallel(checks, func(lc *labCheck) { c.checkLabvet(lc) })
 	for _, lc := range checks {
 		say("\n%s: labvet is silent on the reference and the stubs\n%s", lc.lab.ID, lc.labvet.String())
 	}
-	// 5. The manifest of the protected files, against the tree.
+	// 6. The manifest of the protected files, against the tree.
 	var manifestRep bytes.Buffer
 	c.checkManifest(labs, &manifestRep)
 	say("\nThe manifest (%s) is up to date\n%s", layout.ManifestFile, manifestRep.String())
@@ -366,15 +368,24 @@ func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
 		return
 	}
 	type verdict struct {
-		lr  *report.Lab
-		err error
+		lr    *report.Lab
+		err   error
+		tries int // the runs it took to catch the mutant, when more than one
 	}
 	verdicts := make([]verdict, len(lc.mutants))
 	var wg sync.WaitGroup
 	for i, m := range lc.mutants {
 		wg.Go(func() {
 			lr, err := c.gradeMutant(ctx, lc.lab, m)
-			verdicts[i] = verdict{lr, err}
+			v := verdict{lr: lr, err: err, tries: 1}
+			// A bug that shows only when goroutines meet in a short window
+			// may slip past a run on a loaded machine: run the tests it
+			// passed again, up to mutantTries runs in all, and say so.
+			for v.err == nil && len(v.lr.BuildErrors) == 0 && passedAny(v.lr) && v.tries < mutantTries {
+				v.tries++
+				v.lr, v.err = c.gradeMutant(ctx, lc.lab, m)
+			}
+			verdicts[i] = v
 		})
 	}
 	wg.Wait()
@@ -414,6 +425,10 @@ func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
 			lost = fmt.Sprintf("-%d", points)
 			if len(passed) == 0 {
 				caught = "yes"
+				if v.tries > 1 {
+					fmt.Fprintf(&notes, "  note: %s was caught on run %d of %d, not on the first: its tests catch it only when goroutines meet at the right moment; make them meet more often\n",
+						m.Name, v.tries, mutantTries)
+				}
 			} else {
 				pronoun := "they"
 				if len(passed) == 1 {
@@ -437,6 +452,14 @@ func (c *selfCheck) checkMutants(ctx context.Context, lc *labCheck) {
 	}
 	tw.Print(w)
 	w.Write(notes.Bytes())
+}
+
+// mutantTries is how many runs a mutant gets to be caught.
+const mutantTries = 3
+
+// passedAny reports whether some test of l passed.
+func passedAny(l *report.Lab) bool {
+	return slices.ContainsFunc(l.Tests, func(t *report.Test) bool { return t.Result == report.Pass })
 }
 
 // gradeMutant grades the reference with the mutant in place, on the tests
