@@ -75,8 +75,14 @@ func TestFailureOutput(t *testing.T) {
 // escape sequences.
 func TestWriteTextEscapes(t *testing.T) {
 	r := sampleReport()
+	r.Labs[0].Feedback = []string{"crawler/mutex.go:30:2: fs.fetched is written in a critical section \x1b[2J... (checkthenact)"}
 	var buf bytes.Buffer
 	WriteText(&buf, r, Style{}, true)
+	assert.Contains(t, buf.String(), "Feedback from labvet (no points; what each check means: docs/labvet.md):\n    crawler/mutex.go:30:2: fs.fetched")
+	var md bytes.Buffer
+	WriteMarkdown(&md, r)
+	assert.Contains(t, md.String(), "Feedback from labvet (no points")
+	assert.Contains(t, gradescopeReport(r).Output, "feedback from labvet (no points; what each check means: docs/labvet.md):\n    crawler/mutex.go:30:2")
 	assert.NotContains(t, buf.String(), "\x1b", "terminal escapes are dropped")
 	assert.Contains(t, buf.String(), "WARNING: DATA RACE")
 	assert.True(t, strings.HasSuffix(buf.String(), "Score: 5/46\n"), buf.String())
