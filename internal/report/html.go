@@ -24,9 +24,10 @@ type reportPage struct {
 	Mean        string
 	Median      string
 	Histogram   histogram
-	Tests       []*testStat // in catalogue order
-	Slowest     []*testStat // by median time, slowest first
-	MostFailed  []*testStat // by failures, most first
+	Tests       []*testStat     // in catalogue order
+	Slowest     []*testStat     // by median time, slowest first
+	MostFailed  []*testStat     // by failures, most first
+	Feedback    []*feedbackStat // labvet's checks by submissions flagged, most first
 	NotGraded   []*Record
 	Submissions []*Record
 }
@@ -129,6 +130,7 @@ func (book *Gradebook) page() *reportPage {
 	p.MostFailed = slices.DeleteFunc(slices.Clone(p.Tests), func(st *testStat) bool { return st.Failures == 0 })
 	slices.SortStableFunc(p.MostFailed, func(a, b *testStat) int { return cmp.Compare(b.Failures, a.Failures) })
 	p.MostFailed = p.MostFailed[:min(10, len(p.MostFailed))]
+	p.Feedback = feedbackStats(p.Submissions)
 	return p
 }
 
@@ -214,3 +216,43 @@ func (book *Gradebook) HTML() ([]byte, error) {
 var reportHTML string
 
 var reportTemplate = template.Must(template.New("report").Parse(reportHTML))
+
+// A feedbackStat is how often one of labvet's checks spoke across the
+// class: the bugs many students make before any test runs.
+type feedbackStat struct {
+	Check       string // "checkthenact"
+	Submissions int    // the submissions it flagged
+	Example     string // one of its findings
+}
+
+// feedbackStats counts labvet's findings by check, a submission once per
+// check, most flagged first.
+func feedbackStats(recs []*Record) []*feedbackStat {
+	by := map[string]*feedbackStat{}
+	for _, r := range recs {
+		seen := map[string]bool{}
+		for _, l := range r.Labs {
+			for _, f := range l.Feedback {
+				check := "labvet"
+				if i := strings.LastIndex(f, " ("); i >= 0 && strings.HasSuffix(f, ")") {
+					check = f[i+2 : len(f)-1]
+				}
+				if seen[check] {
+					continue
+				}
+				seen[check] = true
+				st := by[check]
+				if st == nil {
+					st = &feedbackStat{Check: check, Example: trim.Clip(f, 200)}
+					by[check] = st
+				}
+				st.Submissions++
+			}
+		}
+	}
+	stats := slices.Collect(maps.Values(by))
+	slices.SortFunc(stats, func(a, b *feedbackStat) int {
+		return cmp.Or(cmp.Compare(b.Submissions, a.Submissions), strings.Compare(a.Check, b.Check))
+	})
+	return stats
+}

@@ -52,7 +52,11 @@ func TestBatchReportEscapes(t *testing.T) {
 		Submissions: []*Record{
 			{ID: "<script>alert(1)</script>", Source: "x.zip", Status: StatusBroken, Reason: `entry "<img src=x onerror=alert(1)>" is a symbolic link`},
 			{ID: "eve", Status: StatusGraded, Score: 0, MaxScore: 5, Notes: []string{"<b>bold</b>"}, Labs: []*Lab{{ID: "calc", MaxScore: 5,
-				Tests: []*Test{{Name: "TestAdd", Package: "./calc", MaxPoints: 5, Result: Fail, Reason: "</td></tr></table><script>", Seconds: 1.5}}}}},
+				Tests:    []*Test{{Name: "TestAdd", Package: "./calc", MaxPoints: 5, Result: Fail, Reason: "</td></tr></table><script>", Seconds: 1.5}},
+				Feedback: []string{"calc/add.go:3:1: return with mu still locked <i> (unlockpath)", "calc/add.go:9:1: another (unlockpath)"}}}},
+			{ID: "fay", Status: StatusGraded, Score: 5, MaxScore: 5, Labs: []*Lab{{ID: "calc", MaxScore: 5,
+				Tests:    []*Test{{Name: "TestAdd", Package: "./calc", MaxPoints: 5, Result: Pass, Points: 5, Seconds: 1}},
+				Feedback: []string{"calc/add.go:5:1: a check and a set in two critical sections (checkthenact)", "calc/add.go:7:1: return with mu still locked (unlockpath)"}}}},
 		},
 	}
 	page, err := book.HTML()
@@ -60,8 +64,10 @@ func TestBatchReportEscapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkReport(t, string(page), "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
-		"&lt;b&gt;bold&lt;/b&gt;", "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;", "<td class=\"num\">1.50s</td>",
-		"calc: the tests matching &lt;i&gt;")
+		"&lt;b&gt;bold&lt;/b&gt;", "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;", "<td class=\"num\">1.25s</td>",
+		"calc: the tests matching &lt;i&gt;",
+		"<td><code>unlockpath</code></td><td class=\"num\">2</td><td class=\"reason\">calc/add.go:3:1: return with mu still locked &lt;i&gt; (unlockpath)</td>",
+		"<td><code>checkthenact</code></td><td class=\"num\">1</td>")
 }
 
 // layoutCheck is a script added to a copy of report.html for the browser
