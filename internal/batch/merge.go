@@ -50,7 +50,7 @@ func Merge(dirs []string, partial bool) (*report.Gradebook, error) {
 		}
 		shards = append(shards, sh)
 		for _, r := range book.Submissions {
-			if err := checkRecord(r, book.Selection); err != nil {
+			if err := checkRecord(r, book.Selection, book.MaxScore); err != nil {
 				return nil, fmt.Errorf("%s: %v: the file was not written by grader batch; grade the shard again", file, err)
 			}
 			if first, ok := seen[r.ID]; ok {
@@ -98,7 +98,7 @@ func complete(shards []Shard) error {
 
 // checkRecord holds a record read from another machine to what a batch
 // writes.
-func checkRecord(r *report.Record, sel report.Selection) error {
+func checkRecord(r *report.Record, sel report.Selection, maxScore int) error {
 	if err := intake.CheckID(r.ID); err != nil {
 		return err
 	}
@@ -107,8 +107,8 @@ func checkRecord(r *report.Record, sel report.Selection) error {
 	default:
 		return fmt.Errorf("student %s has status %q", r.ID, r.Status)
 	}
-	if r.Score < 0 || r.Score > r.MaxScore {
-		return fmt.Errorf("student %s scores %d of %d", r.ID, r.Score, r.MaxScore)
+	if r.Score < 0 || r.Score > r.MaxScore || r.MaxScore != maxScore {
+		return fmt.Errorf("student %s scores %d of %d, in a gradebook whose maximum is %d", r.ID, r.Score, r.MaxScore, maxScore)
 	}
 	if !r.Selection.Equal(sel) {
 		return fmt.Errorf("student %s was graded for %s, not %s", r.ID, r.Selection, sel)

@@ -110,10 +110,11 @@ func TestMergeUntrusted(t *testing.T) {
 		{report.Record{ID: ".hidden", Status: report.StatusGraded}, "is not a student's id"},
 		{report.Record{ID: "eve", Status: "=HYPERLINK(1)"}, `has status "=HYPERLINK(1)"`},
 		{report.Record{ID: "eve", Status: report.StatusGraded, Score: 9, MaxScore: 5}, "scores 9 of 5"},
+		{report.Record{ID: "eve", Status: report.StatusGraded, Score: 999, MaxScore: 999}, "scores 999 of 999, in a gradebook whose maximum is 5"},
 	} {
 		dir := t.TempDir()
 		tc.rec.Selection = report.Selection{Labs: []string{"calc"}}
-		book := &report.Gradebook{Selection: tc.rec.Selection, Shard: "1/1", Submissions: []*report.Record{&tc.rec}}
+		book := &report.Gradebook{Selection: tc.rec.Selection, Shard: "1/1", MaxScore: 5, Submissions: []*report.Record{&tc.rec}}
 		data, _ := json.Marshal(book)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "gradebook.json"), data, 0o644))
 		if _, err := Merge([]string{dir}, false); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -219,6 +219,19 @@ func TestFeedback(t *testing.T) {
 	if len(l.Feedback) != 1 || !strings.Contains(l.Feedback[0], "calc/calc.go:") || !strings.Contains(l.Feedback[0], "return with mu still locked") {
 		t.Errorf("feedback %q, want labvet's unlockpath finding in calc/calc.go", l.Feedback)
 	}
+	// Many findings: the report keeps the first twenty, and says how many more.
+	var many strings.Builder
+	for i := range 25 {
+		fmt.Fprintf(&many, "\nfunc slip%d() {\n\tmu.Lock()\n\tdefer mu.Lock()\n}\n", i)
+	}
+	if err := os.WriteFile(stub, []byte(locked+many.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	capped := &report.Lab{ID: "calc", Spec: lab}
+	grading.Feedback(root, capped, grading.Selection{})
+	if len(capped.Feedback) != 21 || !strings.HasPrefix(capped.Feedback[20], "... and 6 more findings: go run ./labvet ./calc shows them all") {
+		t.Errorf("26 findings gave %d lines of feedback, the last %q; want 20 and a line that says 6 more", len(capped.Feedback), capped.Feedback[len(capped.Feedback)-1])
+	}
 	ref := &report.Lab{ID: "calc", Spec: lab}
 	grading.Feedback(root, ref, grading.Selection{Tags: "solution"})
 	refused := &report.Lab{ID: "calc", Spec: lab, Refused: []string{"calc/calc.go:1:1: refused"}}

@@ -130,6 +130,7 @@ type contents struct {
 	want    map[string]bool   // base names worth keeping
 	files   map[string][]byte // kept files by slash path in the submission
 	skipped []string          // notes on the entries passed over
+	scanned int64             // bytes of a tar archive read through, as its entries declare them
 	entries int
 	total   int64
 }
@@ -215,9 +216,17 @@ func (c *contents) reject(n, format string, args ...any) error {
 	if c.want[path.Base(n)] {
 		return broken("%s", why)
 	}
-	c.skipped = append(c.skipped, "passed over "+why)
+	switch {
+	case len(c.skipped) < maxSkipNotes:
+		c.skipped = append(c.skipped, "passed over "+why)
+	case len(c.skipped) == maxSkipNotes:
+		c.skipped = append(c.skipped, "passed over more entries that could not be student files")
+	}
 	return nil
 }
+
+// maxSkipNotes bounds the notes on entries passed over.
+const maxSkipNotes = 20
 
 // Read reads the submission, checking every entry, and returns the files
 // that may be student files, and a note for each entry passed over (one
@@ -358,6 +367,11 @@ func (c *contents) readTarGz(file string) error {
 			continue
 		default:
 			mode = fs.ModeIrregular
+		}
+		// A tar archive is read through, every entry's bytes included, even
+		// those passed over: they count against the total as declared.
+		if c.scanned += max(0, h.Size); c.scanned > c.limits.Total {
+			return broken("the submission holds more than %s, the limit", mb(c.limits.Total))
 		}
 		if err := c.add(h.Name, mode, h.Size, tr); err != nil {
 			return err

@@ -72,6 +72,10 @@ func TestSubmissionSafety(t *testing.T) {
 	}
 	tooMany := filepath.Join(dir, "toomany.tgz")
 	intaketest.WriteTarGz(t, tooMany, entries...)
+	// Entries passed over still cost what a tar archive makes the reader
+	// decompress to get past them.
+	bomb := filepath.Join(dir, "bomb.tgz")
+	intaketest.WriteTarGz(t, bomb, good, intaketest.Entry{Name: "z1", Size: 1500}, intaketest.Entry{Name: "z2", Size: 1500})
 	for _, tc := range []struct {
 		file, kind, want string
 	}{
@@ -81,6 +85,7 @@ func TestSubmissionSafety(t *testing.T) {
 		{garbageTgz, "tgz", "cannot open garbage.tgz as a gzip-compressed tar archive"},
 		{tooMuch, "zip", "the submission holds more than 2500 bytes, the limit"},
 		{tooMany, "tgz", "more than 20 entries"},
+		{bomb, "tgz", "the submission holds more than 2500 bytes, the limit"},
 	} {
 		sub := &Submission{ID: "x", Source: filepath.Base(tc.file), Path: tc.file, Kind: tc.kind}
 		files, skipped, err := sub.Read(student, lim)

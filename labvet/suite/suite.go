@@ -90,7 +90,9 @@ func Run(root string, patterns []string, tags string, overlay map[string][]byte)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("the packages do not build: %s", strings.Join(errs, "; "))
 	}
-	graph, err := checker.Analyze(Analyzers, pkgs, nil)
+	// Sequential: the analyzers run in the caller's goroutine, so that a
+	// caller can recover from an analyzer's panic on hostile code.
+	graph, err := checker.Analyze(Analyzers, pkgs, &checker.Options{Sequential: true})
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,8 @@ type Context struct {
 // the next statement (a branch that returns, breaks, continues or panics
 // does not); what a loop's body does to a lock does not outlast the loop.
 // This follows the shapes of the labs' code; it does not follow locks
-// across functions.
+// across functions, nor along a goto: after a return, break, continue or
+// goto, the rest of the block is not walked.
 func Walk(info *types.Info, files []*ast.File, visit func(ctx Context, s ast.Stmt)) {
 	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {

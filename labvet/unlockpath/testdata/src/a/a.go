@@ -100,19 +100,6 @@ func (kv *KV) callLocked(slow func() error) error {
 	return nil
 }
 
-// A goto to the cleanup that unlocks.
-func (kv *KV) Count() int {
-	n := 0
-	kv.mu.Lock()
-	if kv.data == nil {
-		goto out
-	}
-	n = len(kv.data)
-out:
-	kv.mu.Unlock()
-	return n
-}
-
 // The unlock in a deferred function literal.
 func (kv *KV) Deferred(key string) (string, error) {
 	kv.mu.Lock()
