@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"golabs/internal/catalog"
 	"golabs/internal/manifest"
@@ -122,6 +123,9 @@ func Concerns(name string, labs []*catalog.Lab) bool {
 type Kit struct {
 	Root string         // absolute
 	Labs []*catalog.Lab // the whole catalogue
+
+	once     sync.Once
+	students map[string]bool // the student files, made once for Kind
 }
 
 // StudentFiles returns the student files of every lab.
@@ -133,6 +137,16 @@ func (k *Kit) StudentFiles() []string {
 	return files
 }
 
+func (k *Kit) isStudent(name string) bool {
+	k.once.Do(func() {
+		k.students = map[string]bool{}
+		for _, f := range k.StudentFiles() {
+			k.students[f] = true
+		}
+	})
+	return k.students[name]
+}
+
 // Kind says what the file name is. Telling a hidden test needs its build
 // constraint, so Kind reads Go files of the labs.
 func (k *Kit) Kind(name string) (Kind, error) {
@@ -141,7 +155,7 @@ func (k *Kit) Kind(name string) (Kind, error) {
 		return Staff, nil
 	case IsMutant(name):
 		return Mutant, nil
-	case slices.Contains(k.StudentFiles(), name):
+	case k.isStudent(name):
 		return Student, nil
 	}
 	catalogue := path.Dir(name) == catalog.Dir && path.Ext(name) == ".toml"
