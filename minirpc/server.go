@@ -52,7 +52,8 @@ func Accept(lis net.Listener) { DefaultServer.Accept(lis) }
 //     that does not decode) gets a reply with Header.Error set, and the
 //     loop goes on; read its body all the same (ReadBody(nil)), or the
 //     next header read is that body. A header that cannot be read ends the
-//     loop: the stream is lost.
+//     loop: the stream is lost. Unless the error is io.EOF (the client hung
+//     up between messages), log why ("rpc server: ...").
 //  4. Write each reply under one lock per connection (the "sending" lock):
 //     two handlers writing at once would interleave their bytes.
 //  5. After the loop, wait for the handlers (a sync.WaitGroup), then close

@@ -23,8 +23,9 @@ func (c *JSONCodec) ReadHeader(h *Header) error {
 }
 
 // ReadBody decodes the next JSON value into body. With body nil it must
-// still read the value and throw it away: unlike gob's, json's Decode(nil)
-// fails and reads nothing (decode into a json.RawMessage instead).
+// still read the value and throw it away, without an error: unlike gob's,
+// json's Decode(nil) fails ("json: Unmarshal(nil)"), so decode into a
+// json.RawMessage instead.
 func (c *JSONCodec) ReadBody(body any) error {
 	panic("codec: JSONCodec.ReadBody is not implemented yet: write it in minirpc/codec/json.go (docs/minirpc.md, part A)")
 }

@@ -33,7 +33,7 @@ func NewJSONCodec(conn io.ReadWriteCloser) Codec {
 func (c *JSONCodec) ReadHeader(h *Header) error { return c.dec.Decode(h) }
 
 // ReadBody decodes the next JSON value into body, or skips it if body is
-// nil: json's Decode(nil) would fail without moving past the value.
+// nil: json's Decode(nil) would fail with "json: Unmarshal(nil)".
 func (c *JSONCodec) ReadBody(body any) error {
 	if body == nil {
 		var skip json.RawMessage
