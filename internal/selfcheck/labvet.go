@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
+	"golabs/internal/mutant"
 	"golabs/internal/report"
 	"golabs/labvet/suite"
 )
@@ -37,31 +39,52 @@ func (c *selfCheck) checkLabvet(lc *labCheck) {
 	if len(lc.mutants) == 0 {
 		return
 	}
+	// Each mutant is a source load of its package, about a second: two at
+	// a time, as the labs' loads are few by now.
+	flags := make([]string, len(lc.mutants))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i, m := range lc.mutants {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			flags[i] = labvetFlags(root, m)
+		})
+	}
+	wg.Wait()
 	var flagged []string
-	for _, m := range lc.mutants {
-		files, err := m.Apply(root)
-		if err != nil {
-			continue // the mutants step says why
+	for i, m := range lc.mutants {
+		if flags[i] != "" {
+			flagged = append(flagged, fmt.Sprintf("%s (%s)", m.Name, flags[i]))
 		}
-		overlay := map[string][]byte{}
-		for name, text := range files {
-			overlay[filepath.Join(root, filepath.FromSlash(name))] = []byte(text)
-		}
-		found, err := suite.Run(root, []string{m.Package}, "solution,private", overlay)
-		if err != nil || len(found) == 0 {
-			continue
-		}
-		var by []string
-		for _, f := range found {
-			if !slices.Contains(by, f.Analyzer) {
-				by = append(by, f.Analyzer)
-			}
-		}
-		flagged = append(flagged, fmt.Sprintf("%s (%s)", m.Name, strings.Join(by, ", ")))
 	}
 	fmt.Fprintf(w, "  flags %d of %s before any test runs", len(flagged), report.Plural(len(lc.mutants), "mutant"))
 	if len(flagged) > 0 {
 		fmt.Fprintf(w, ": %s", strings.Join(flagged, "; "))
 	}
 	fmt.Fprintln(w)
+}
+
+// labvetFlags returns the analyzers that flag mutant m, joined by commas,
+// or "" if none does (or m does not apply: the mutants step says why).
+func labvetFlags(root string, m *mutant.Mutant) string {
+	files, err := m.Apply(root)
+	if err != nil {
+		return ""
+	}
+	overlay := map[string][]byte{}
+	for name, text := range files {
+		overlay[filepath.Join(root, filepath.FromSlash(name))] = []byte(text)
+	}
+	found, err := suite.Run(root, []string{m.Package}, "solution,private", overlay)
+	if err != nil {
+		return ""
+	}
+	var by []string
+	for _, f := range found {
+		if !slices.Contains(by, f.Analyzer) {
+			by = append(by, f.Analyzer)
+		}
+	}
+	return strings.Join(by, ", ")
 }
