@@ -57,6 +57,19 @@ func NewClient(conn net.Conn, opt *Option) (*Client, error) {
 // not take longer than Option.ConnectTimeout (0: no limit); fail with
 // "rpc client: connect timeout: expect within <timeout>", and leave no
 // goroutine behind.
+//
+// DialHTTP (part E) needs the same time-out around another handshake:
+// write it once, as the notes do, in a helper that takes the handshake as
+// a function,
+//
+//	type newClientFunc func(conn net.Conn, opt *Option) (*Client, error)
+//	func dialTimeout(f newClientFunc, network, address string, opts ...*Option) (*Client, error)
+//
+// which dials with a deadline (net.Dialer), runs f(conn, opt) in a
+// goroutine that sends its result on a channel, and selects on that
+// channel and a timer for what is left of the time-out. On a time-out,
+// close the connection (that ends f), and make sure the goroutine can
+// still send its result: nobody will ever receive it.
 func Dial(network, address string, opts ...*Option) (*Client, error) {
 	panic("minirpc: Dial is not implemented yet: write it in minirpc/client.go (docs/minirpc.md, part C)")
 }

@@ -214,7 +214,10 @@ func (c *Client) Call(ctx context.Context, serviceMethod string, args, reply any
 	case <-ctx.Done():
 		if c.removeCall(call.Seq) == nil {
 			// The reply is being read into reply right now (or the
-			// call failed): take the end of the call, once.
+			// call failed): take the end of the call, once. Returning
+			// now would leave the receive loop writing into reply
+			// after Call returned. The wait is as long as the rest of
+			// one message takes to arrive.
 			<-call.Done
 			return call.Error
 		}
@@ -230,16 +233,20 @@ type clientResult struct {
 
 type newClientFunc func(conn net.Conn, opt *Option) (*Client, error)
 
-// dialTimeout connects and runs the handshake f within opt.ConnectTimeout
-// (0: no limit). On a time-out it closes the connection, which ends the
-// handshake, and its goroutine can always deliver its result: the channel
-// has room for it.
+// dialTimeout connects and runs the handshake f, the two together within
+// opt.ConnectTimeout (0: no limit). On a time-out it closes the
+// connection, which ends the handshake, and its goroutine can always
+// deliver its result: the channel has room for it.
 func dialTimeout(f newClientFunc, network, address string, opts ...*Option) (*Client, error) {
 	opt, err := parseOptions(opts...)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := net.DialTimeout(network, address, opt.ConnectTimeout)
+	var deadline time.Time // the zero time: no deadline
+	if opt.ConnectTimeout > 0 {
+		deadline = time.Now().Add(opt.ConnectTimeout)
+	}
+	conn, err := (&net.Dialer{Deadline: deadline}).Dial(network, address)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +259,7 @@ func dialTimeout(f newClientFunc, network, address string, opts ...*Option) (*Cl
 		r := <-ch
 		return r.client, r.err
 	}
-	timer := time.NewTimer(opt.ConnectTimeout)
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
 	case r := <-ch:

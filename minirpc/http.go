@@ -13,7 +13,9 @@ import (
 // (http.NewResponseController(w).Hijack()), answers it with the status
 // line "HTTP/1.0 " + connected + "\n\n", and serves it (ServeConn). Read
 // through the bufio.Reader that Hijack returns: bytes the client sent after
-// its request may already be in it.
+// its request may already be in it. And clear the connection's deadlines
+// (conn.SetDeadline(time.Time{})): those an http.Server sets are for one
+// request, and Hijack leaves them in place.
 func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	panic("minirpc: Server.ServeHTTP is not implemented yet: write it in minirpc/http.go (docs/minirpc.md, part E)")
 }
@@ -35,8 +37,9 @@ func NewHTTPClient(conn net.Conn, opt *Option) (*Client, error) {
 }
 
 // DialHTTP connects to an HTTP server at address that serves minirpc at
-// DefaultRPCPath, within Option.ConnectTimeout as Dial does: a server that
-// never answers the CONNECT must not hang it.
+// DefaultRPCPath, within Option.ConnectTimeout as Dial does (your
+// dialTimeout, with NewHTTPClient as the handshake): a server that never
+// answers the CONNECT must not hang it.
 func DialHTTP(network, address string, opts ...*Option) (*Client, error) {
 	panic("minirpc: DialHTTP is not implemented yet: write it in minirpc/http.go (docs/minirpc.md, part E)")
 }

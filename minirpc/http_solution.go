@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // ServeHTTP answers an HTTP CONNECT to DefaultRPCPath: it takes the
@@ -27,6 +28,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		log.Printf("rpc hijacking %s: %v", req.RemoteAddr, err)
 		return
 	}
+	// The HTTP server's deadlines (ReadTimeout, WriteTimeout) were for
+	// one request; an RPC connection lives as long as its client.
+	conn.SetDeadline(time.Time{})
 	if _, err := io.WriteString(conn, "HTTP/1.0 "+connected+"\n\n"); err != nil {
 		conn.Close()
 		return

@@ -118,6 +118,7 @@ func (s *Server) readRequest(cc codec.Codec) (*request, error) {
 		}
 		return nil, err
 	}
+	h.Error = "" // a request's Error means nothing; the reply's is the server's
 	req := &request{h: &h}
 	var err error
 	req.svc, req.mtype, err = s.findService(h.ServiceMethod)

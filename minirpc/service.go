@@ -52,7 +52,8 @@ type service struct {
 // exported, two arguments whose types are exported or built in, the second
 // a pointer, and one result of type error.
 //
-// Return an error, never log.Fatal: for a nil rcvr, a type that is not
+// Return an error, never log.Fatal (and never panic): for a nil rcvr or a
+// nil pointer, a type that is not
 // exported, or a type with no suitable method. The error for the last
 // lists each exported method passed over and why ("takes 1 argument",
 // "has a reply that is not a pointer"...): net/rpc says nothing, and the

@@ -60,8 +60,8 @@ var typeOfError = reflect.TypeFor[error]()
 
 // newService makes the service of rcvr, or says why it cannot.
 func newService(rcvr any) (*service, error) {
-	if rcvr == nil {
-		return nil, errors.New("rpc server: Register(nil): nothing to register")
+	if v := reflect.ValueOf(rcvr); rcvr == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil, fmt.Errorf("rpc server: Register(%T(nil)): nothing to register", rcvr)
 	}
 	s := &service{
 		rcvr:     reflect.ValueOf(rcvr),

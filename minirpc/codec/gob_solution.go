@@ -5,7 +5,7 @@ package codec
 import (
 	"bufio"
 	"encoding/gob"
-	"errors"
+	"fmt"
 	"io"
 )
 
@@ -44,10 +44,10 @@ func (c *GobCodec) Write(h *Header, body any) (err error) {
 		}
 	}()
 	if err := c.enc.Encode(h); err != nil {
-		return errors.Join(errors.New("codec: gob: encoding the header"), err)
+		return fmt.Errorf("codec: gob: encoding the header: %w", err)
 	}
 	if err := c.enc.Encode(body); err != nil {
-		return errors.Join(errors.New("codec: gob: encoding the body"), err)
+		return fmt.Errorf("codec: gob: encoding the body: %w", err)
 	}
 	return c.buf.Flush()
 }

@@ -5,7 +5,7 @@ package codec
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"io"
 )
 
@@ -51,10 +51,10 @@ func (c *JSONCodec) Write(h *Header, body any) (err error) {
 		}
 	}()
 	if err := c.enc.Encode(h); err != nil {
-		return errors.Join(errors.New("codec: json: encoding the header"), err)
+		return fmt.Errorf("codec: json: encoding the header: %w", err)
 	}
 	if err := c.enc.Encode(body); err != nil {
-		return errors.Join(errors.New("codec: json: encoding the body"), err)
+		return fmt.Errorf("codec: json: encoding the body: %w", err)
 	}
 	return c.buf.Flush()
 }
