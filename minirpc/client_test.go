@@ -33,12 +33,21 @@ const cliLeakAdvice = "Close must close the connection; the receive loop's read 
 func cliProbeA(t testing.TB) {
 	t.Helper()
 	try(t, "WriteOption", func() { WriteOption(io.Discard, DefaultOption) })
+	probeGobCodec(t)
+}
+
+// probeGobCodec calls the gob codec of part A in the test's own goroutine,
+// for the tests whose code runs it in goroutines of its own. The tests of
+// the server use it alone: the server does not call WriteOption.
+func probeGobCodec(t testing.TB) {
+	t.Helper()
 	a, b := net.Pipe()
 	b.Close()
 	defer a.Close()
-	try(t, "the gob codec (codec.NewGobCodec, ReadHeader, Write, Close)", func() {
+	try(t, "the gob codec (codec.NewGobCodec, ReadHeader, ReadBody, Write, Close)", func() {
 		cc := codec.NewGobCodec(a)
 		cc.ReadHeader(&codec.Header{})
+		cc.ReadBody(nil)
 		cc.Write(&codec.Header{}, Args{})
 		cc.Close()
 	})

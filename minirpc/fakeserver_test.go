@@ -11,6 +11,7 @@ package minirpc
 // or never answer at all.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/gob"
 	"encoding/json"
@@ -41,6 +42,7 @@ type fakeAction struct {
 	h          *codec.Header // nil: hang up
 	body       any
 	headerOnly bool
+	hold       <-chan struct{} // if not nil, the body waits for it to be closed
 }
 
 // fakeServer serves one connection of the client under test.
@@ -198,6 +200,13 @@ func (fs *fakeServer) write() {
 			fs.close()
 			return
 		}
+		if err == nil && a.hold != nil {
+			select {
+			case <-a.hold:
+			case <-fs.quit:
+				return
+			}
+		}
 		if err == nil {
 			err = enc.Encode(a.body)
 		}
@@ -227,6 +236,13 @@ func (fs *fakeServer) reply(seq uint64, body any) {
 // answer queues the right reply to req: A+B.
 func (fs *fakeServer) answer(req fakeRequest) {
 	fs.queue(fakeAction{h: &codec.Header{ServiceMethod: req.ServiceMethod, Seq: req.Seq}, body: req.Args.A + req.Args.B})
+}
+
+// replyHeld queues a reply to seq whose header goes out at once and whose
+// body waits until hold is closed: the client is then in the middle of
+// reading the reply.
+func (fs *fakeServer) replyHeld(seq uint64, body any, hold <-chan struct{}) {
+	fs.queue(fakeAction{h: &codec.Header{ServiceMethod: "Fake.Reply", Seq: seq}, body: body, hold: hold})
 }
 
 // replyError queues a reply to seq that carries the error msg, with the
@@ -386,7 +402,22 @@ type fakeDeaf struct {
 	lis    net.Listener
 	mu     sync.Mutex
 	conns  []net.Conn
+	heard  bytes.Buffer // what the clients sent, under mu
 	wg     sync.WaitGroup
+}
+
+// Write keeps what a client sent.
+func (fd *fakeDeaf) Write(p []byte) (int, error) {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	return fd.heard.Write(p)
+}
+
+// received returns what the clients have sent so far.
+func (fd *fakeDeaf) received() string {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	return fd.heard.String()
 }
 
 // fakeListenDeaf starts a deaf listener, closed when the test ends.
@@ -407,7 +438,7 @@ func fakeListenDeaf(t testing.TB) *fakeDeaf {
 			fd.conns = append(fd.conns, conn)
 			fd.mu.Unlock()
 			fd.wg.Go(func() {
-				if _, err := io.Copy(io.Discard, conn); err == nil {
+				if _, err := io.Copy(fd, conn); err == nil {
 					fd.hungUp <- struct{}{} // the client closed its end
 				}
 			})

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -46,6 +47,45 @@ func optRead(t *testing.T, data []byte) (*Option, int, error) {
 	var err error
 	try(t, "ReadOption", func() { opt, err = ReadOption(r) })
 	return opt, r.read, err
+}
+
+// optFramingAdvice is the first thing a ReadOption that cannot read a valid
+// frame is told.
+const optFramingAdvice = "ReadOption must read the 4-byte big-endian length and then exactly that many bytes " +
+	"(io.ReadFull), and decode those as the Option's JSON; the lecture notes' json.NewDecoder(conn) does not: it " +
+	"reads the length's bytes as JSON, and reads ahead past the frame"
+
+// optAccepts checks first that ReadOption accepts a valid frame, alone: until
+// it does, the finer checks of a test (what it reads past the frame, why
+// it refuses a frame) would only mislead. what names those checks.
+func optAccepts(t *testing.T, what string) {
+	t.Helper()
+	want := rawOption(codec.GobType)
+	frame := rawFrame(want)
+	opt, read, err := optRead(t, frame)
+	if err == nil && opt != nil && *opt == *want {
+		return
+	}
+	valid := fmt.Sprintf("a valid frame (the 4 bytes % x, the length %d, big endian, then the JSON %s)",
+		frame[:4], len(frame)-4, frame[4:])
+	var syntax *json.SyntaxError
+	if err != nil && (errors.As(err, &syntax) || strings.Contains(err.Error(), "invalid character")) {
+		t.Fatalf("%s.\nReadOption of %s returned the error \"%v\": a JSON decoder read the length as JSON. %s "+
+			"wait until a valid frame decodes (docs/minirpc.md, part A).", optFramingAdvice, valid, err, what)
+	}
+	got := "nil"
+	if opt != nil {
+		got = fmt.Sprintf("%+v", *opt)
+	}
+	cause := optFramingAdvice + "; then it checks the magic number and the codec type"
+	if read == len(frame) {
+		cause = "it read the whole frame and refused it, or returned something else: decode the JSON into an " +
+			"Option, check its MagicNumber against MagicNumber and its CodecType against codec.NewCodecFuncMap, " +
+			"and return a pointer to it"
+	}
+	t.Fatalf("ReadOption of %s returned %s, error %v, having read %d of its %d bytes.\nExpected: %+v and no error. "+
+		"%s wait until a valid frame decodes.\nLikely cause: %s (docs/minirpc.md, part A).",
+		valid, got, err, read, len(frame), *want, what, cause)
 }
 
 func TestOptionRoundTrip(t *testing.T) {
@@ -86,6 +126,7 @@ func TestOptionRoundTrip(t *testing.T) {
 // a client does: ReadOption must read the frame and not a byte more, or the
 // codec that reads next misses the start of the request.
 func TestOptionFramed(t *testing.T) {
+	optAccepts(t, "The checks of what it reads past the frame")
 	for _, kind := range []struct {
 		typ    codec.Type
 		encode func(w io.Writer) func(any) error
@@ -139,27 +180,35 @@ func TestOptionFramed(t *testing.T) {
 }
 
 // TestOptionRefused gives ReadOption frames it must refuse, each with an
-// error that says why.
+// error that says why: its own reason, and no other's. It checks first that
+// a valid frame is accepted.
 func TestOptionRefused(t *testing.T) {
+	optAccepts(t, "The checks of the frames it must refuse")
 	truncated := rawFrame(rawOption(codec.GobType))
 	truncated = truncated[:len(truncated)-5]
+	var (
+		magic = optProblem{"the magic number", []string{"magic"}}
+		kind  = optProblem{"the codec type", []string{"codec"}}
+		short = optProblem{"a frame that ended early", []string{"EOF", "truncated", "short"}}
+	)
 	for _, c := range []struct {
-		name  string
-		data  []byte
-		words []string // the error mentions one of them
-		what  string   // what the error must say
+		name   string
+		data   []byte
+		words  []string     // the error mentions one of them
+		what   string       // what the error must say
+		others []optProblem // problems the error must not speak of
 	}{
 		{"a wrong magic number", rawFrame(&Option{MagicNumber: 0x1234, CodecType: codec.GobType}),
-			[]string{"magic"}, "that the magic number is wrong"},
+			magic.words, "that the magic number is wrong", []optProblem{kind, short}},
 		{"no magic number", rawFrame(map[string]any{"CodecType": codec.GobType}),
-			[]string{"magic"}, "that the magic number is wrong"},
+			magic.words, "that the magic number is wrong", []optProblem{kind, short}},
 		{"an unknown codec", rawFrame(&Option{MagicNumber: MagicNumber, CodecType: "application/protobuf"}),
-			[]string{"codec", "application/protobuf"}, "that the codec type is unknown"},
+			[]string{"codec", "application/protobuf"}, "that the codec type is unknown", []optProblem{magic, short}},
 		{"a frame cut short", truncated,
-			[]string{"EOF", "truncated", "short"}, "that the frame ended early (io.ReadFull's io.ErrUnexpectedEOF)"},
-		{"a length cut short", []byte{0, 0}, []string{"EOF", "truncated", "short"}, "that the frame ended early"},
+			short.words, "that the frame ended early (io.ReadFull's io.ErrUnexpectedEOF)", []optProblem{magic, kind}},
+		{"a length cut short", []byte{0, 0}, short.words, "that the frame ended early", []optProblem{magic, kind}},
 		{"a frame that is not JSON", append(binary.BigEndian.AppendUint32(nil, 9), "not json!"...),
-			nil, "why"},
+			nil, "that the frame is not JSON", []optProblem{magic, kind}},
 	} {
 		opt, _, err := optRead(t, c.data)
 		if err == nil {
@@ -170,7 +219,30 @@ func TestOptionRefused(t *testing.T) {
 			t.Fatalf("ReadOption of %s returned the error %q.\nExpected: an error that says %s (mentioning %s), for "+
 				"the server's log (docs/minirpc.md, part A).", c.name, err, c.what, strings.Join(optQuote(c.words), " or "))
 		}
+		for _, o := range c.others {
+			if optMentions(optFieldsOut(err.Error()), o.words) {
+				t.Fatalf("ReadOption of %s returned the error %q, which speaks of %s (it mentions %s).\nExpected: an "+
+					"error that says %s, and nothing of another problem: each refusal names its own, so that the "+
+					"server's log says which it was.\nLikely cause: two checks share one error, or the error of one "+
+					"step is dropped and a later check fails on what is left (a zero Option) (docs/minirpc.md, part A).",
+					c.name, err, o.name, strings.Join(optQuote(o.words), " or "), c.what)
+			}
+		}
 	}
+}
+
+// optProblem is one reason to refuse a frame, and the words an error that
+// gives it uses.
+type optProblem struct {
+	name  string
+	words []string
+}
+
+// optFieldsOut removes the Option's field names from an error, which may
+// print the Option it refuses (%+v, or its JSON): a wrong magic number's
+// error that shows "CodecType:application/gob" does not speak of the codec.
+func optFieldsOut(s string) string {
+	return strings.NewReplacer("MagicNumber", "", "CodecType", "").Replace(s)
 }
 
 // TestOptionTooLong gives ReadOption a frame whose length is one byte more
@@ -178,6 +250,7 @@ func TestOptionRefused(t *testing.T) {
 // more. A server that reads whatever length it is sent allocates what the
 // peer asks for.
 func TestOptionTooLong(t *testing.T) {
+	optAccepts(t, "The checks of the length limit")
 	padded := func(n int) []byte {
 		body, _ := json.Marshal(rawOption(codec.GobType))
 		body = append(body, bytes.Repeat([]byte{' '}, n-len(body))...)
@@ -199,6 +272,12 @@ func TestOptionTooLong(t *testing.T) {
 		"large", "long", "big"}; !optMentions(err.Error(), words) {
 		t.Fatalf("ReadOption refused a frame of length %d with the error %q.\nExpected: an error that says the "+
 			"length is too large, for the server's log (docs/minirpc.md, part A).", MaxOptionSize+1, err)
+	}
+	if words := []string{"magic", "codec"}; optMentions(optFieldsOut(err.Error()), words) {
+		t.Fatalf("ReadOption refused a frame of length %d with the error %q, which speaks of the magic number or "+
+			"the codec.\nExpected: an error that says the length is too large, and nothing of another problem: it "+
+			"reads the length, and stops there.\nLikely cause: two checks share one error (docs/minirpc.md, part A).",
+			MaxOptionSize+1, err)
 	}
 	if opt, _, err := optRead(t, padded(MaxOptionSize)); err != nil || opt == nil || !reflect.DeepEqual(*opt, *rawOption(codec.GobType)) {
 		t.Fatalf("ReadOption of a frame of exactly MaxOptionSize (%d) bytes returned %+v, error %v.\nExpected: the "+

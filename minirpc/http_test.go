@@ -45,7 +45,9 @@ func webStart(t testing.TB) *webServer {
 	ws := &webServer{Server: NewServer(), mux: http.NewServeMux()}
 	// The server reads the option and runs the codec in the HTTP server's
 	// goroutines, where a stub's panic hides its message: call them here.
-	cliProbeA(t)
+	// (Only the server's part: the client's, WriteOption, is probed by
+	// webDial, in the tests that dial with the student's client.)
+	probeGobCodec(t)
 	try(t, "ReadOption", func() { ReadOption(strings.NewReader("")) })
 	var err error
 	try(t, "Server.Register", func() { err = ws.Register(&Arith{}) })
@@ -110,14 +112,22 @@ func webDial(t testing.TB, rpcAddr string) *Client {
 	return c
 }
 
-// webSum makes Arith.Sum(a, b) on c, which must succeed.
+// webFramingAdvice ends the likely cause of a call that fails on a
+// connection XDial opened: a server whose ReadOption reads past its frame
+// has lost the start of the first request.
+const webFramingAdvice = "or ReadOption reads past its frame (see TestOptionFramed, part A)"
+
+// webSum makes Arith.Sum(a, b) on c, a client of XDial, which must succeed.
 func webSum(t testing.TB, c *Client, a, b int) {
 	t.Helper()
 	var reply int
 	res := cliCallAsync(t, nil, c, context.Background(), "Arith.Sum", Args{a, b}, &reply)
-	err := cliResult(t, res, "Arith.Sum through HTTP", "the server does not serve the connection it took over.")
+	err := cliResult(t, res, "Arith.Sum on a client of XDial", "the server does not serve the connection it "+
+		"took over (docs/minirpc.md, part E), "+webFramingAdvice+".")
 	if err != nil || reply != a+b {
-		t.Fatalf("Arith.Sum(%d, %d) through HTTP returned %v with reply %d; want nil and %d", a, b, err, reply, a+b)
+		t.Fatalf("Arith.Sum(%d, %d) on a client of XDial returned %v with reply %d; want nil and %d.\nLikely cause: "+
+			"the server does not serve the connection (docs/minirpc.md, part E), %s.", a, b, err, reply, a+b,
+			webFramingAdvice)
 	}
 }
 
@@ -180,8 +190,10 @@ func TestHTTPConnect(t *testing.T) {
 		mu    sync.Mutex
 		wrong []string
 	)
-	within(t, 2*patience, fmt.Sprintf("%d goroutines making %d calls each through HTTP", goroutines, calls),
-		"the connection taken over from the HTTP server is not served as a minirpc connection.", func() {
+	cause := "the connection taken over from the HTTP server is not served as a minirpc connection, " +
+		webFramingAdvice + "."
+	within(t, 2*patience, fmt.Sprintf("%d goroutines making %d calls each through HTTP", goroutines, calls), cause,
+		func() {
 			var wg sync.WaitGroup
 			for g := range goroutines {
 				wg.Go(func() {
@@ -199,7 +211,9 @@ func TestHTTPConnect(t *testing.T) {
 			wg.Wait()
 		})
 	if len(wrong) > 0 {
-		t.Fatalf("%d of %d calls through HTTP went wrong, such as: %s", len(wrong), goroutines*calls, wrong[0])
+		t.Fatalf("%d of %d calls through HTTP went wrong, such as: %s.\nLikely cause: the connection taken over "+
+			"from the HTTP server is not served as a minirpc connection (docs/minirpc.md, part E), %s.",
+			len(wrong), goroutines*calls, wrong[0], webFramingAdvice)
 	}
 
 	var (
@@ -256,8 +270,8 @@ func TestHTTPConnectBuffered(t *testing.T) {
 		t.Fatalf("a CONNECT sent in one write with the Option and a request Arith.Sum(20, 22) got the reply seq %d, "+
 			"error %q, body %d (%v).\nExpected: seq 1, 42.\nLikely cause: the Option and the request were already "+
 			"in the HTTP server's buffer when ServeHTTP took the connection over; serve a connection that reads "+
-			"through the bufio.Reader Hijack returns, not the bare net.Conn (docs/minirpc.md, part E).",
-			h.Seq, h.Error, reply, err)
+			"through the bufio.Reader Hijack returns, not the bare net.Conn (docs/minirpc.md, part E), %s.",
+			h.Seq, h.Error, reply, err, webFramingAdvice)
 	}
 }
 
@@ -383,11 +397,12 @@ func TestHandleHTTPMux(t *testing.T) {
 }
 
 // TestDialHTTPTimeout dials, through HTTP, a server that accepts the
-// connection and never answers the CONNECT: with a ConnectTimeout of 250ms,
-// DialHTTP fails with "connect timeout", closes the connection, and leaves
-// no goroutine behind. The time-out is part D's (dialTimeout, shared by Dial
-// and DialHTTP); Dial cannot be tested so, since its handshake waits for no
-// answer.
+// connection, reads the CONNECT and never answers it: with a ConnectTimeout
+// of 250ms, DialHTTP fails with "connect timeout", not before the 250ms have
+// passed (a time-out never fires early, so this bound cannot flake), closes
+// the connection, having sent the CONNECT, and leaves no goroutine behind.
+// The time-out is part D's (dialTimeout, shared by Dial and DialHTTP); Dial
+// cannot be tested so, since its handshake waits for no answer.
 func TestDialHTTPTimeout(t *testing.T) {
 	labtest.NoLeaks(t, "DialHTTP", "the goroutine that runs the handshake delivers its result on a channel. "+
 		"After the time-out nobody receives from it any more, so if it has no room the goroutine blocks forever: "+
@@ -396,13 +411,16 @@ func TestDialHTTPTimeout(t *testing.T) {
 	fd := fakeListenDeaf(t)
 	const timeout = 250 * time.Millisecond
 	var (
-		c   *Client
-		err error
+		c       *Client
+		err     error
+		elapsed time.Duration
 	)
 	if !within(t, patience, fmt.Sprintf("DialHTTP with a ConnectTimeout of %v to a server that never answers the "+
 		"CONNECT", timeout), "the handshake waits for an answer that never comes: run it in a goroutine and "+
 		"select on its result and a timer of ConnectTimeout (docs/minirpc.md, parts D and E).", func() {
+		start := time.Now()
 		c, err = DialHTTP("tcp", fd.addr, &Option{ConnectTimeout: timeout})
+		elapsed = time.Since(start)
 	}) {
 		return
 	}
@@ -416,11 +434,26 @@ func TestDialHTTPTimeout(t *testing.T) {
 			"error %q.\nExpected: \"rpc client: connect timeout: expect within %v\" (docs/minirpc.md, parts D and E).",
 			timeout, err, timeout)
 	}
+	if elapsed < timeout {
+		t.Fatalf("DialHTTP to a server that never answers the CONNECT, with a ConnectTimeout of %v, returned %q "+
+			"after %v, before the ConnectTimeout had passed.\nExpected: the time-out error when a timer of "+
+			"ConnectTimeout, started once connected, fires; a time-out never fires early.\nLikely cause: the "+
+			"error is returned without waiting for the timer, or the timer is shorter than ConnectTimeout "+
+			"(docs/minirpc.md, parts D and E).", timeout, err, elapsed)
+	}
 	select {
 	case <-fd.hungUp:
 	case <-time.After(patience):
 		t.Fatalf("DialHTTP gave up on a server that never answered, but left the connection open.\nExpected: on a " +
 			"time-out, close the connection: that also ends the handshake's goroutine, blocked reading the answer " +
 			"(docs/minirpc.md, parts D and E).")
+	}
+	// The server has read all the client sent before it hung up.
+	if want := "CONNECT " + DefaultRPCPath + " HTTP/"; !strings.HasPrefix(fd.received(), want) {
+		t.Fatalf("DialHTTP gave up on a server that never answered, which had received %q from it.\nExpected: the "+
+			"CONNECT request first, \"CONNECT %s HTTP/1.0\\n\\n\", sent before the handshake waits for the answer, "+
+			"and the time-out ending that wait.\nLikely cause: the handshake (NewHTTPClient) does not run, or does "+
+			"not start with the CONNECT, before the dial gives up (docs/minirpc.md, parts D and E).",
+			fd.received(), DefaultRPCPath)
 	}
 }

@@ -86,7 +86,8 @@ type tmoConn struct {
 // gate, for the tests of the handle time-out.
 type tmoServer struct {
 	*Server
-	open func() // opens the gate: every Wait returns
+	arith *Arith // its waiting counts the Waits running
+	open  func() // opens the gate: every Wait returns
 }
 
 // tmoNewServer returns a tmoServer; its gate is opened when the test ends,
@@ -95,14 +96,15 @@ func tmoNewServer(t testing.TB) *tmoServer {
 	t.Helper()
 	gate := make(chan struct{})
 	var once sync.Once
-	ts := &tmoServer{Server: NewServer(), open: func() { once.Do(func() { close(gate) }) }}
+	ts := &tmoServer{Server: NewServer(), arith: &Arith{gate: gate}, open: func() { once.Do(func() { close(gate) }) }}
 	t.Cleanup(ts.open)
 	// ServeConn runs the codec in goroutines of its own, where a stub's
-	// panic would end the test binary: call part A here first.
-	cliProbeA(t)
+	// panic would end the test binary: call it here first. (The option is
+	// written by hand: the server's tests do not need WriteOption.)
+	probeGobCodec(t)
 	try(t, "ReadOption", func() { ReadOption(strings.NewReader("")) })
 	var err error
-	try(t, "Server.Register", func() { err = ts.Register(&Arith{gate: gate}) })
+	try(t, "Server.Register", func() { err = ts.Register(ts.arith) })
 	if err != nil {
 		t.Fatalf("Register(&Arith{}) failed: %v (docs/minirpc.md, part B)", err)
 	}
@@ -220,52 +222,153 @@ const tmoLeftAdvice = "a goroutine of the client still waits: a Call's, or the r
 
 // --- D. Time-outs -----------------------------------------------------------------
 
-// TestCallTimeout makes a Call with a context that times out after a
-// second (of the bubble's fake clock), which the server never answers in
-// time: Call returns an error that wraps context.DeadlineExceeded, and the
-// call leaves the pending map. Then the late reply comes: it must be read
-// past, not into the reply of the call that gave up, and the connection
-// goes on.
+// TestCallTimeout makes Calls with a context that times out after a second
+// (of the bubble's fake clock).
+//
+// In the first case the server does not answer in time: Call returns an
+// error that wraps context.DeadlineExceeded, and the call leaves the pending
+// map. Then the late reply comes: it must be read past, not into the reply
+// of the call that gave up, and the connection goes on.
+//
+// In the second (tmoReplyBeingRead), the deadline passes while the reply is
+// being read: its header has come, its body has not. The receive loop has
+// the call already, so Call waits for it to end and returns its reply.
 func TestCallTimeout(t *testing.T) {
 	labtest.NoLeaks(t, "the client", cliLeakAdvice)
-	tmoBubble(t, tmoLeftAdvice, func(t *testing.T) {
-		fs, conn := fakePipe(t)
-		c := cliNew(t, conn)
+	if !t.Run("late reply", func(t *testing.T) { tmoBubble(t, tmoLeftAdvice, tmoLateReply) }) {
+		return
+	}
+	t.Run("reply being read", func(t *testing.T) { tmoBubble(t, tmoLeftAdvice, tmoReplyBeingRead) })
+}
 
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		reply := -1
-		res := cliCallAsync(t, fs, c, ctx, "Arith.Sum", Args{1, 2}, &reply)
-		req := fs.next(t, "the request of a Call with a 1s time-out")
-		err := cliResult(t, res, "Call with a context that times out after 1s, the server never answering", tmoCallAdvice)
-		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(fmt.Sprint(err), "rpc client: call failed") {
-			t.Fatalf("Call with a context that timed out, the server never answering, returned %v.\nExpected: an "+
-				"error that wraps ctx.Err() (errors.Is(err, context.DeadlineExceeded)), such as "+
-				"fmt.Errorf(\"rpc client: call failed: %%w\", ctx.Err()) (docs/minirpc.md, part D).", err)
-		}
-		if n := tmoPending(c); n != 0 {
-			t.Fatalf("after a Call gave up on its context, the client still has %d calls pending.\nExpected: 0: a "+
-				"call given up leaves the pending map (removeCall), or the map grows with every time-out and a late "+
-				"reply is still delivered to it (docs/minirpc.md, part D).", n)
-		}
+// tmoLateReply is the first case of TestCallTimeout: no reply before the
+// deadline, a late one after it.
+func tmoLateReply(t *testing.T) {
+	fs, conn := fakePipe(t)
+	c := cliNew(t, conn)
 
-		fs.reply(req.Seq, 666) // the late reply
-		var reply2 int
-		res = cliCallAsync(t, fs, c, context.Background(), "Arith.Sum", Args{20, 3}, &reply2)
-		fs.answer(fs.next(t, "the request of the Call after the one that timed out"))
-		err = cliResult(t, res, "a Call after a late reply to a call that had timed out", "the late reply, "+
-			"whose call is no longer pending, must be read past (ReadBody(nil)) (docs/minirpc.md, part D).")
-		if err != nil || reply2 != 23 {
-			t.Fatalf("after the late reply to a call that had timed out, the next Call returned %v with reply %d; "+
-				"want nil and 23.\nLikely cause: the late reply, whose call is no longer pending, was not read past "+
-				"(ReadBody(nil)) and the stream lost its place (docs/minirpc.md, part D).", err, reply2)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	reply := -1
+	res := cliCallAsync(t, fs, c, ctx, "Arith.Sum", Args{1, 2}, &reply)
+	req := fs.next(t, "the request of a Call with a 1s time-out")
+	err := cliResult(t, res, "Call with a context that times out after 1s, the server never answering", tmoCallAdvice)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(fmt.Sprint(err), "rpc client: call failed") {
+		t.Fatalf("Call with a context that timed out, the server never answering, returned %v.\nExpected: an "+
+			"error that wraps ctx.Err() (errors.Is(err, context.DeadlineExceeded)), such as "+
+			"fmt.Errorf(\"rpc client: call failed: %%w\", ctx.Err()) (docs/minirpc.md, part D).", err)
+	}
+	if n := tmoPending(c); n != 0 {
+		t.Fatalf("after a Call gave up on its context, the client still has %d calls pending.\nExpected: 0: a "+
+			"call given up leaves the pending map (removeCall), or the map grows with every time-out and a late "+
+			"reply is still delivered to it (docs/minirpc.md, part D).", n)
+	}
+
+	fs.reply(req.Seq, 666) // the late reply
+	var reply2 int
+	res = cliCallAsync(t, fs, c, context.Background(), "Arith.Sum", Args{20, 3}, &reply2)
+	fs.answer(fs.next(t, "the request of the Call after the one that timed out"))
+	err = cliResult(t, res, "a Call after a late reply to a call that had timed out", "the late reply, "+
+		"whose call is no longer pending, must be read past (ReadBody(nil)) (docs/minirpc.md, part D).")
+	if err != nil || reply2 != 23 {
+		t.Fatalf("after the late reply to a call that had timed out, the next Call returned %v with reply %d; "+
+			"want nil and 23.\nLikely cause: the late reply, whose call is no longer pending, was not read past "+
+			"(ReadBody(nil)) and the stream lost its place (docs/minirpc.md, part D).", err, reply2)
+	}
+	if reply != -1 {
+		t.Fatalf("the late reply (666) to a call that had timed out was written into that call's reply (now %d).\n"+
+			"Expected: once Call has returned, nothing writes to its reply any more: the call left pending "+
+			"when it gave up, so the receive loop finds no call for the late reply (docs/minirpc.md, part D).", reply)
+	}
+}
+
+// tmoInFlightAdvice is the likely cause of a Call that gives up on a call
+// whose reply is being read.
+const tmoInFlightAdvice = "on ctx.Done(), Call returns the context's error without looking at what removeCall " +
+	"found. If removeCall finds the call no longer pending, the receive loop has it and is reading its reply into " +
+	"reply right now: wait for <-call.Done and return call.Error. (Or the receive loop takes the call out of " +
+	"pending only after reading the body: take it out as soon as the header is read.) (docs/minirpc.md, part D)"
+
+// tmoReplyBeingRead is the second case of TestCallTimeout: the context's
+// deadline passes while the receive loop reads the call's reply, whose
+// header has come and whose body the fake server holds back until after
+// the deadline. Call must return nil with the reply, and nothing may write
+// to reply once Call has returned.
+func tmoReplyBeingRead(t *testing.T) {
+	fs, conn := fakePipe(t)
+	c := cliNew(t, conn)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	type result struct {
+		err  error
+		seen int // reply, when Call returned
+	}
+	reply := -1
+	res := make(chan result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				if s, ok := labtest.Stub(v); ok {
+					t.Error(s)
+				} else {
+					t.Errorf("Client.Call panicked: %v\n\n%s", v, debug.Stack())
+				}
+				fs.close()
+				res <- result{err: errCliPanicked}
+			}
+		}()
+		err := c.Call(ctx, "Arith.Sum", Args{20, 22}, &reply)
+		res <- result{err, reply}
+	}()
+	req := fs.next(t, "the request of a Call with a 1s time-out")
+	hold := make(chan struct{})
+	fs.replyHeld(req.Seq, 42, hold) // the header now, the body when hold is closed
+	<-ctx.Done()                    // the fake clock jumps to the deadline once the client waits for the body
+	synctest.Wait()
+	select {
+	case r := <-res:
+		if r.err == errCliPanicked {
+			t.FailNow()
 		}
-		if reply != -1 {
-			t.Fatalf("the late reply (666) to a call that had timed out was written into that call's reply (now %d).\n"+
-				"Expected: once Call has returned, nothing writes to its reply any more: the call left pending "+
-				"when it gave up, so the receive loop finds no call for the late reply (docs/minirpc.md, part D).", reply)
+		close(hold) // the body comes
+		synctest.Wait()
+		if reply != r.seen {
+			t.Fatalf("a Call whose 1s deadline passed while the receive loop was reading its reply (the header had "+
+				"come, the body was on its way) returned %v at the deadline; then the body came, and the receive loop "+
+				"wrote %d into reply after Call had returned (reply was %d when it returned).\nExpected: Call waits "+
+				"for the call to end and returns nil with the reply, 42; once Call has returned, nothing writes to "+
+				"its reply any more.\nLikely cause: %s", r.err, reply, r.seen, tmoInFlightAdvice)
 		}
-	})
+		t.Fatalf("a Call whose 1s deadline passed while the receive loop was reading its reply (the header had come, "+
+			"the body was on its way) returned %v with reply %d at the deadline, before the body came.\nExpected: "+
+			"Call waits for the call to end and returns nil with the reply, 42.\nLikely cause: %s",
+			r.err, r.seen, tmoInFlightAdvice)
+	default:
+	}
+	close(hold) // the body comes
+	var r result
+	select {
+	case r = <-res:
+		if r.err == errCliPanicked {
+			t.FailNow()
+		}
+	case <-time.After(patience):
+		t.Fatalf("a Call whose 1s deadline passed while the receive loop was reading its reply did not return "+
+			"within %v of the reply's body coming.\nExpected: the receive loop ends the call (call.Done), and Call, "+
+			"waiting for it, returns.\nLikely cause: Call waits for something other than call.Done, or the receive "+
+			"loop does not deliver a call that is no longer pending (docs/minirpc.md, parts C and D).\n\n"+
+			"Goroutines running the lab's code:\n%s", patience, cliStacks())
+	}
+	if r.err != nil || r.seen != 42 {
+		t.Fatalf("a Call whose 1s deadline passed while the receive loop was reading its reply returned %v with "+
+			"reply %d once the body came; want nil and 42.\nExpected: the call ended with its reply, so Call returns "+
+			"how the call ended (call.Error, nil here), not the context's error.\nLikely cause: after <-call.Done, "+
+			"Call returns ctx.Err() instead of call.Error (docs/minirpc.md, part D).", r.err, r.seen)
+	}
+	if n := tmoPending(c); n != 0 {
+		t.Fatalf("with its one call ended, the client still has %d calls pending; want 0", n)
+	}
 }
 
 // TestCallCancel cancels one of three calls in flight: it returns an error
@@ -404,13 +507,18 @@ const tmoLeakAdvice = "the goroutine that runs the method reports its result on 
 	"once per slow call: give it room for the one result (make(chan error, 1)) (docs/minirpc.md, part D)."
 
 // TestHandleTimeoutNoLeak times out five slow calls, then lets their
-// methods return and hangs up: no goroutine of the server may be left.
+// methods return and hangs up: no goroutine of the server may be left. The
+// time-out replies must come at the time-out, not before (the bubble's
+// clock is exact), and the five methods must have been running: a server
+// that answers the time-out error without calling the method leaks
+// nothing either.
 func TestHandleTimeoutNoLeak(t *testing.T) {
 	labtest.NoLeaks(t, "the server", tmoLeakAdvice)
 	tmoBubble(t, tmoLeakAdvice, func(t *testing.T) {
 		srv := tmoNewServer(t)
 		rc := srv.serve(t, Option{MagicNumber: MagicNumber, CodecType: codec.GobType, HandleTimeout: time.Second})
 		const n = 5
+		start := time.Now()
 		for i := range n {
 			rc.send(t, uint64(i+1), "Arith.Wait", Args{i, i})
 		}
@@ -421,6 +529,22 @@ func TestHandleTimeoutNoLeak(t *testing.T) {
 				t.Fatalf("an Arith.Wait that runs past the 1s HandleTimeout was answered with the error %q; want "+
 					"\"rpc server: request handle timeout: expect within 1s\"", h.Error)
 			}
+			if waited := time.Since(start); waited < time.Second {
+				t.Fatalf("the time-out reply to Arith.Wait %d of %d (seq %d) came %v after the requests were sent "+
+					"(on the test's fake clock), before the 1s HandleTimeout.\nExpected: the time-out reply comes "+
+					"when a timer of HandleTimeout, started with the handler, fires, and not before.\nLikely cause: "+
+					"the timer is not of HandleTimeout (a unit lost in a conversion?), or the time-out error is sent "+
+					"without waiting for it (docs/minirpc.md, part D).", i+1, n, h.Seq, waited)
+			}
+		}
+		// The methods cannot be stopped: all five still wait on the gate.
+		if running := srv.arith.waiting.Load(); running != n {
+			t.Fatalf("after the 1s HandleTimeout had answered %d calls of Arith.Wait (which waits until the test "+
+				"lets it return), %d of them were running.\nExpected: %d: the server calls the method (in a goroutine "+
+				"of its own), and answers with the time-out error when it runs too long; the method runs on, and its "+
+				"result is dropped.\nLikely cause: the time-out reply is sent without the method ever being called: "+
+				"start it (go func() { called <- svc.call(...) }()) before the select (docs/minirpc.md, part D).",
+				n, running, n)
 		}
 		srv.open() // the methods return now, long after their time-outs
 		synctest.Wait()

@@ -362,16 +362,34 @@ func TestCodecWriteFlushes(t *testing.T) {
 	}
 }
 
-// TestCodecClose checks that Close closes the connection, and that a Write
-// that fails closes it too: the peer may hold half a message, and the
-// stream cannot recover.
+// TestCodecClose checks that Close closes the connection, that a Write that
+// succeeds leaves it open, and that a Write that fails closes it: the peer
+// may hold half a message, and the stream cannot recover.
 func TestCodecClose(t *testing.T) {
 	for _, kind := range codecKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			name := codecName(kind.typ) + "Codec"
+			h := Header{ServiceMethod: "Arith.Sum", Seq: 1}
 			conn := &memConn{}
 			cc := newCodec(t, kind.typ, conn)
 			var err error
+			for i := range 2 {
+				try(t, name+".Write", func() { err = cc.Write(&h, memArgs{A: 1, B: 2}) })
+				if err != nil {
+					t.Fatalf("%s.Write of message %d on a healthy connection returned %v; want nil "+
+						"(docs/minirpc.md, part A).", name, i+1, err)
+				}
+				if conn.isClosed() {
+					t.Fatalf("%s.Write of message %d on a healthy connection returned nil, and closed the "+
+						"connection.\nExpected: a Write that succeeds leaves the connection open for the next "+
+						"message; only a Write that fails closes it.\nLikely cause: the connection is closed on "+
+						"every return of Write (a defer without a check of the error) (docs/minirpc.md, part A).",
+						name, i+1)
+				}
+			}
+
+			conn = &memConn{}
+			cc = newCodec(t, kind.typ, conn)
 			try(t, name+".Close", func() { err = cc.Close() })
 			if err != nil {
 				t.Fatalf("%s.Close returned %v; want nil, the connection's Close's result", name, err)
@@ -383,7 +401,6 @@ func TestCodecClose(t *testing.T) {
 
 			conn = &memConn{failWrites: true}
 			cc = newCodec(t, kind.typ, conn)
-			h := Header{ServiceMethod: "Arith.Sum", Seq: 1}
 			try(t, name+".Write", func() { err = cc.Write(&h, memArgs{A: 1, B: 2}) })
 			if err == nil {
 				t.Fatalf("%s.Write on a connection whose every Write fails returned nil.\nExpected: the error: "+
