@@ -310,11 +310,36 @@ func TestHeartbeat(t *testing.T) {
 	})
 }
 
-// TestHeartbeatFirstFailure checks that Heartbeat returns the error of its
-// first POST, and then sends no more: no answer, or an answer other than
-// 200 OK.
+// TestHeartbeatFirstFailure checks that Heartbeat returns nil when its
+// first POST is answered 200 OK, and otherwise returns the error of that
+// POST, and then sends no more: no answer, or an answer other than 200 OK.
 func TestHeartbeatFirstFailure(t *testing.T) {
 	labtest.NoLeaks(t, "Heartbeat", leakAdvice)
+	ok := &fakeNet{}
+	useNet(t, ok)
+	synctest.Test(t, func(t *testing.T) {
+		const interval = time.Minute
+		defer drain(t, ok, interval)
+		start := time.Now()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var err error
+		if !try(t, "Heartbeat", func() { err = Heartbeat(ctx, registryURL, heartbeatAddr, interval) }) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("the registry answered the first heartbeat 200 OK, and Heartbeat returned %q.\nExpected: nil: "+
+				"only a first POST that fails (no answer, or a status other than 200 OK) is an error.\nLikely cause: "+
+				"the status is compared with something other than http.StatusOK, or the error of a POST that "+
+				"succeeded is made up anyway (docs/minirpc.md, part G).", err)
+		}
+		checkBeats(t, ok, 1, start, interval, "one POST, sent at once, before Heartbeat returns")
+		cancel()
+		stopped(t, ok, interval)
+	})
+	if t.Failed() {
+		return
+	}
 	for _, c := range []struct {
 		what   string
 		status int

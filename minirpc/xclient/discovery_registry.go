@@ -12,6 +12,10 @@ const serversHeader = "X-Minirpc-Servers"
 // it is given no time-out.
 const DefaultUpdateTimeout = 10 * time.Second
 
+// RefreshTimeout bounds a refresh: how long Refresh waits for the
+// registry's answer before it gives up with an error.
+const RefreshTimeout = 5 * time.Second
+
 // RegistryDiscovery is a Discovery that takes its list from a registry
 // (package registry, handout part G). It builds on MultiServersDiscovery:
 // the list, its lock and the picking are that one's; what it adds is
@@ -39,14 +43,21 @@ func (d *RegistryDiscovery) Update(servers []string) error {
 
 // Refresh asks the registry for the live servers, unless the list is
 // younger than the time-out (time.Now() before lastUpdate+timeout: then it
-// does nothing). Send a GET to the registry's URL with http.Get or
-// http.DefaultClient (the tests answer it with a fake registry, through
-// http.DefaultTransport); a status other than 200 OK is an error. The reply is in the header serversHeader: split it at
-// the commas, drop empty names; "" is no server at all.
+// does nothing). The reply is in the header serversHeader: split it at the
+// commas, drop empty names; "" is no server at all. A status other than
+// 200 OK is an error.
 //
 // Hold mu from the check of lastUpdate to the store of the new list and
 // lastUpdate: Gets that find the list stale at the same moment must send
 // one request between them, not one each.
+//
+// That holds a lock across I/O, against the lecture's rule (hold a lock
+// only around the memory it guards): a registry that never answers would
+// hold up every Get, GetAll and Update for good. So bound the request:
+// send the GET with an http.Client{Timeout: RefreshTimeout}. Leave its
+// Transport nil: it then sends through http.DefaultTransport, where the
+// tests put a fake registry (http.Get and http.DefaultClient have no
+// time-out at all).
 func (d *RegistryDiscovery) Refresh() error {
 	panic("xclient: RegistryDiscovery.Refresh is not implemented yet: write it in minirpc/xclient/discovery_registry.go (docs/minirpc.md, part G)")
 }

@@ -18,6 +18,10 @@ const serversHeader = "X-Minirpc-Servers"
 // it is given no time-out.
 const DefaultUpdateTimeout = 10 * time.Second
 
+// RefreshTimeout bounds a refresh: how long Refresh waits for the
+// registry's answer before it gives up with an error.
+const RefreshTimeout = 5 * time.Second
+
 // RegistryDiscovery is a Discovery that takes its list from a registry
 // (package registry). It asks the registry again when its list is
 // timeout old: a Get or GetAll after that refreshes the list first. It is
@@ -58,14 +62,18 @@ func (d *RegistryDiscovery) Update(servers []string) error {
 // Refresh asks the registry for the live servers, unless the list is
 // younger than the time-out. It holds the lock across the request: the
 // Gets that find the list stale at once send one request between them, and
-// none of them reads a list that is being replaced.
+// none of them reads a list that is being replaced. That is I/O under a
+// lock, so the request has a time-out, RefreshTimeout: a registry that
+// does not answer holds up every Get, GetAll and Update for that long, and
+// no longer.
 func (d *RegistryDiscovery) Refresh() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.lastUpdate.IsZero() && time.Now().Before(d.lastUpdate.Add(d.timeout)) {
 		return nil
 	}
-	resp, err := http.Get(d.registry)
+	client := http.Client{Timeout: RefreshTimeout} // its nil Transport is http.DefaultTransport
+	resp, err := client.Get(d.registry)
 	if err != nil {
 		return fmt.Errorf("rpc discovery: refreshing from the registry: %w", err)
 	}

@@ -12,6 +12,8 @@ package xclient
 
 import (
 	"errors"
+	"net/http"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -147,47 +149,121 @@ func TestRegistryDiscoveryRefresh(t *testing.T) {
 		get(t, d, RoundRobinSelect)
 		checkGets(t, f, 6, "with a time-out of 0, just after DefaultUpdateTimeout", "a time-out of 0 means "+
 			"DefaultUpdateTimeout: one more GET then")
+
+		// A registry that never answers: the refresh gives up, with an
+		// error, and the next Get asks again.
+		h := &hungRegistry{}
+		http.DefaultTransport = h
+		time.Sleep(DefaultUpdateTimeout)
+		asked := time.Now()
+		try(t, "RegistryDiscovery.Get", func() { _, err = d.Get(RoundRobinSelect) })
+		waited := time.Since(asked)
+		http.DefaultTransport = f
+		if requests, abandoned := h.counts(); requests != 1 || abandoned != 1 || err == nil {
+			t.Fatalf("a stale list, and a registry that never answers: Get sent %d requests, gave up on %d, and "+
+				"returned %v after %v.\nExpected: one GET, given up after a time-out of its own (RefreshTimeout), "+
+				"and its error.\nLikely cause: Refresh holds mu across the request, so without a time-out a registry "+
+				"that never answers holds up every Get, GetAll and Update for good (here, until the registry gave up "+
+				"after an hour). Send it with an http.Client{Timeout: RefreshTimeout}: http.Get and "+
+				"http.DefaultClient never give up (docs/minirpc.md, part G).", requests, abandoned, err, waited)
+		}
+		if s := get(t, d, RoundRobinSelect); !slices.Contains(first, s) {
+			t.Fatalf("after a refresh that timed out, the registry answered again, and Get returned %q; want one of "+
+				"%q (docs/minirpc.md, part G)", s, first)
+		}
+		checkGets(t, f, 7, "after a refresh that timed out and a Get", "one more GET: a refresh that timed out "+
+			"failed, and the next Get tries again")
 	})
+}
+
+// hungRegistry is a registry that never answers: a request waits until its
+// context is done (its client gave up), or for an hour, when the registry
+// gives up itself.
+type hungRegistry struct {
+	mu                  sync.Mutex
+	requests, abandoned int // abandoned: ended by their context
+}
+
+func (h *hungRegistry) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	h.mu.Lock()
+	h.requests++
+	h.mu.Unlock()
+	select {
+	case <-req.Context().Done():
+		h.mu.Lock()
+		h.abandoned++
+		h.mu.Unlock()
+		return nil, req.Context().Err()
+	case <-time.After(time.Hour):
+		return nil, errors.New("the registry answered nothing for an hour, and gave up")
+	}
+}
+
+// counts returns how many requests h has had, and how many of them their
+// client gave up on.
+func (h *hungRegistry) counts() (requests, abandoned int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.requests, h.abandoned
 }
 
 // TestRegistryDiscoveryConcurrent makes 8 goroutines Get from a new
 // RegistryDiscovery at once: one GET between them, round robin over the
 // registry's list exact, and no data race on the list or on lastUpdate.
+//
+// The fake registry holds the first GET until it sees that another Get
+// cannot send a GET of its own: mu is held (by the refresh that sent the
+// GET, or by another Get at its staleness check, which then finds the list
+// still stale and sends a second GET, caught in the act); or a second GET
+// has come. Until one of these, it waits, at most patience.
 func TestRegistryDiscoveryConcurrent(t *testing.T) {
 	labtest.NoLeaks(t, "RegistryDiscovery", "(RegistryDiscovery starts no goroutine: report this)")
 	servers := someServers(4)
-	// The first GET waits for a second one, a little: a discovery that
-	// lets several goroutines refresh at once is caught in the act.
-	second := make(chan struct{})
-	var once sync.Once
-	var mu sync.Mutex
-	requests := 0
 	f := &fakeRegistry{}
-	f.hold = func() {
-		mu.Lock()
-		requests++
-		first := requests == 1
-		mu.Unlock()
-		if first {
-			select {
-			case <-second:
-			case <-time.After(20 * time.Millisecond):
-			}
-		} else {
-			once.Do(func() { close(second) })
-		}
-	}
 	f.set(servers...)
 	useRegistry(t, f)
 	d := newRegistryDiscovery(t, time.Hour)
-	try(t, "RegistryDiscovery.Get", func() { d.Get(RoundRobinSelect) }) // a stub fails here, not in a goroutine
+	// A stub fails here, not in a goroutine.
+	if !within(t, patience, "RegistryDiscovery.Get", "a lock that is never released?", func() { d.Get(RoundRobinSelect) }) {
+		return
+	}
 	f.mu.Lock()
 	f.gets = 0
 	f.mu.Unlock()
-	mu.Lock()
-	requests = 0
-	mu.Unlock()
 	d = newRegistryDiscovery(t, time.Hour)
+
+	second := make(chan struct{})
+	var (
+		mu       sync.Mutex
+		requests int
+	)
+	f.hold = func() {
+		mu.Lock()
+		requests++
+		n := requests
+		mu.Unlock()
+		if n == 2 {
+			close(second)
+		}
+		if n != 1 {
+			return
+		}
+		for deadline := time.Now().Add(patience); time.Now().Before(deadline); {
+			select {
+			case <-second:
+				return
+			default:
+			}
+			if !d.mu.TryLock() {
+				return
+			}
+			d.mu.Unlock()
+			runtime.Gosched()
+		}
+	}
 
 	const goroutines, each = 8, 100
 	counts := make([]map[string]int, goroutines)
@@ -207,7 +283,7 @@ func TestRegistryDiscoveryConcurrent(t *testing.T) {
 		})
 	}
 	close(startGate)
-	within(t, patience, "8 goroutines calling RegistryDiscovery.Get", "a lock that is never released?", wg.Wait)
+	within(t, 2*patience, "8 goroutines calling RegistryDiscovery.Get", "a lock that is never released?", wg.Wait)
 	checkGets(t, f, 1, "after 8 goroutines called Get on a new RegistryDiscovery at once", "one GET between them: "+
 		"hold mu from the check of lastUpdate to the store of the new list, so that the Gets that find the list "+
 		"stale at the same moment wait for one refresh instead of each sending its own")

@@ -16,18 +16,30 @@ import (
 // It keeps one minirpc.Client per server in clients, keyed by the
 // server's address, and reuses it: a minirpc.Client carries any number of
 // calls at once, so a connection per call would only cost a handshake per
-// call and a connection left behind each time. Keep mu and clients: the
-// tests read them.
+// call and a connection left behind each time. dials holds the dials in
+// flight (see Call). Keep mu, clients and dials: the tests read mu and
+// clients.
 type XClient struct {
 	d       Discovery
 	mode    SelectMode
 	opt     *minirpc.Option
-	mu      sync.Mutex                 // guards clients
+	mu      sync.Mutex                 // guards clients and dials
 	clients map[string]*minirpc.Client // rpcAddr -> its client
+	dials   map[string]*dialCall       // rpcAddr -> the dial to it in flight
+}
+
+// dialCall is a dial in flight. The call that dials sets client and err,
+// then closes done; the calls that want the same server meanwhile wait for
+// done, then read client and err (closing done is what makes them safe to
+// read without the lock).
+type dialCall struct {
+	done   chan struct{}
+	client *minirpc.Client
+	err    error
 }
 
 // NewXClient returns an XClient that picks servers from d by mode and
-// dials them with opt (nil: minirpc.DefaultOption).
+// dials them with opt (nil: minirpc.DefaultOption). Make both maps.
 func NewXClient(d Discovery, mode SelectMode, opt *minirpc.Option) *XClient {
 	panic("xclient: NewXClient is not implemented yet: write it in minirpc/xclient/xclient.go (docs/minirpc.md, part F)")
 }
@@ -41,12 +53,29 @@ func (xc *XClient) Close() error {
 
 // Call calls serviceMethod on one server, picked by d.Get(mode).
 //
-// Get the server's client from clients, under mu. If there is none, dial
-// one (minirpc.XDial(rpcAddr, opt)) and keep it. If there is one but it is
-// no longer available (IsAvailable: its connection broke), close it, drop
-// it and dial again. Hold mu from the look-up to the store: two calls that
-// both find no client and both dial leave one of the two connections
-// behind, open for good.
+// Find the server's client under mu, but never dial under it. The
+// lecture's rule: hold a lock only around the memory it guards (here the
+// two maps), never across I/O. A dial can take the whole ConnectTimeout
+// (10 s by default) against a server that does not answer, and while it
+// holds mu, every call to every other server waits for it.
+//
+//   - Under mu: if clients has an available client (IsAvailable), use it.
+//     If it has one that is no longer available (its connection broke),
+//     close it and drop it.
+//   - Still under mu: if dials has a dial in flight to this server, release
+//     mu and wait for its done channel: its client, or its error, is
+//     yours. Two calls that both dial a new server leave one of the two
+//     connections behind, open for good.
+//   - Otherwise record a dialCall of your own in dials, release mu, and
+//     dial (minirpc.XDial(rpcAddr, opt)). Then, under mu again, keep the
+//     client in clients if the dial succeeded, delete the dialCall from
+//     dials whatever the result (a failed dial left there would answer
+//     every later call with its old error), and close done.
+//
+// End the dial in a method of its own. labvet's checkthenact follows a
+// lock within one function only, and reports a map checked in one critical
+// section and written in a later one: here that is safe, since the
+// dialCall in dials keeps every other call from dialling meanwhile.
 func (xc *XClient) Call(ctx context.Context, serviceMethod string, args, reply any) error {
 	panic("xclient: XClient.Call is not implemented yet: write it in minirpc/xclient/xclient.go (docs/minirpc.md, part F)")
 }

@@ -20,8 +20,18 @@ type XClient struct {
 	d       Discovery
 	mode    SelectMode
 	opt     *minirpc.Option
-	mu      sync.Mutex                 // guards clients
+	mu      sync.Mutex                 // guards clients and dials
 	clients map[string]*minirpc.Client // rpcAddr -> its client
+	dials   map[string]*dialCall       // rpcAddr -> the dial to it in flight
+}
+
+// dialCall is a dial in flight. The calls that want its server while it
+// runs wait for done; once done is closed, client and err are its result,
+// and no longer change.
+type dialCall struct {
+	done   chan struct{}
+	client *minirpc.Client
+	err    error
 }
 
 var _ io.Closer = (*XClient)(nil)
@@ -29,7 +39,13 @@ var _ io.Closer = (*XClient)(nil)
 // NewXClient returns an XClient that picks servers from d by mode and
 // dials them with opt (nil: minirpc.DefaultOption).
 func NewXClient(d Discovery, mode SelectMode, opt *minirpc.Option) *XClient {
-	return &XClient{d: d, mode: mode, opt: opt, clients: make(map[string]*minirpc.Client)}
+	return &XClient{
+		d:       d,
+		mode:    mode,
+		opt:     opt,
+		clients: make(map[string]*minirpc.Client),
+		dials:   make(map[string]*dialCall),
+	}
 }
 
 // Close closes the clients of every server and forgets them.
@@ -46,13 +62,16 @@ func (xc *XClient) Close() error {
 }
 
 // dial returns the client of rpcAddr: the cached one if it is still
-// available, else a new one. The lock is held across the dial, so that
-// two calls to a new server dial it once between them.
+// available, else a new one. The lock guards the maps only, never a dial:
+// a dial can take up to the connect time-out, and every call through the
+// XClient, to any server, wants the lock. Two calls to a new server still
+// dial it once between them: the first records its dial in dials, and the
+// others wait for it to end.
 func (xc *XClient) dial(rpcAddr string) (*minirpc.Client, error) {
 	xc.mu.Lock()
-	defer xc.mu.Unlock()
 	c, ok := xc.clients[rpcAddr]
 	if ok && c.IsAvailable() {
+		xc.mu.Unlock()
 		return c, nil
 	}
 	if ok {
@@ -61,12 +80,31 @@ func (xc *XClient) dial(rpcAddr string) (*minirpc.Client, error) {
 		_ = c.Close()
 		delete(xc.clients, rpcAddr)
 	}
-	c, err := minirpc.XDial(rpcAddr, xc.opt)
-	if err != nil {
-		return nil, err
+	if dc, ok := xc.dials[rpcAddr]; ok {
+		xc.mu.Unlock()
+		<-dc.done
+		return dc.client, dc.err
 	}
-	xc.clients[rpcAddr] = c
-	return c, nil
+	dc := &dialCall{done: make(chan struct{})}
+	xc.dials[rpcAddr] = dc
+	xc.mu.Unlock()
+
+	dc.client, dc.err = minirpc.XDial(rpcAddr, xc.opt)
+	xc.endDial(rpcAddr, dc)
+	return dc.client, dc.err
+}
+
+// endDial ends dc, the dial of rpcAddr: it keeps the client if the dial
+// succeeded, forgets the dial (a failed one is tried again by the next
+// call), and wakes the calls that wait for it.
+func (xc *XClient) endDial(rpcAddr string, dc *dialCall) {
+	xc.mu.Lock()
+	defer xc.mu.Unlock()
+	if dc.err == nil {
+		xc.clients[rpcAddr] = dc.client
+	}
+	delete(xc.dials, rpcAddr)
+	close(dc.done)
 }
 
 // call makes one call on the server at rpcAddr.

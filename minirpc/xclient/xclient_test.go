@@ -27,7 +27,8 @@ import (
 // told.
 const xclientLeak = "a minirpc.Client that no one closes keeps its receive goroutine, and the server's goroutine " +
 	"for its connection, for good. Does Close close every cached client? Does a call that finds no client dial " +
-	"once, under the lock, and keep what it dialled? Does Broadcast wait for its goroutines? (docs/minirpc.md, part F)"
+	"once (or wait for the dial in flight to that server), and keep what it dialled? Does Broadcast wait for its " +
+	"goroutines? (docs/minirpc.md, part F)"
 
 // TestXClientOneClientPerServer checks that an XClient dials each server
 // once and reuses that client for every call, from 8 goroutines at once
@@ -74,8 +75,9 @@ func TestXClientOneClientPerServer(t *testing.T) {
 		if n := s.lis.accepted(); n != 1 {
 			t.Fatalf("server %s accepted %d connections from one XClient over %d calls, from %d goroutines at once.\n"+
 				"Expected: 1: the XClient dials each server once and keeps the client in clients.\nLikely cause: a "+
-				"dial per call, or two calls that both found no client and both dialled: hold mu from the look-up to "+
-				"the store (docs/minirpc.md, part F).", s.addr, n, goroutines*each, goroutines)
+				"dial per call, or two calls that both found no client and both dialled: a call that finds no "+
+				"client records its dial in dials, under mu, and a call that finds a dial in flight to its server "+
+				"waits for it instead of dialling too (docs/minirpc.md, part F).", s.addr, n, goroutines*each, goroutines)
 		}
 	}
 	want := int64(goroutines * each / len(servers))
@@ -180,6 +182,228 @@ func TestXClientRedials(t *testing.T) {
 		t.Fatalf("XClient.Call to %s failed to dial (%v), yet clients holds an entry for it: keep a client only once "+
 			"the dial has succeeded (a nil client in the map panics the next call) (docs/minirpc.md, part F)", gone, err)
 	}
+}
+
+// hungAdvice is what an XClient call held up by another server's dial is
+// told.
+const hungAdvice = "the call waits for the dial of another server, which never answers: is mu held across " +
+	"minirpc.XDial? Hold mu only around the maps it guards, never across a dial (docs/minirpc.md, part F)"
+
+// TestXClientHungDial checks that a dial that hangs holds up no call to
+// another server: while a call dials a server that accepts the connection
+// and never answers its HTTP CONNECT, mu is free, and calls to two other
+// servers (one dialled before, one new) complete. Then the test cuts the
+// hung connection off: that call fails, nothing is kept for its server, and
+// the next call to it dials again.
+func TestXClientHungDial(t *testing.T) {
+	labtest.NoLeaks(t, "XClient", xclientLeak)
+	servers := startServers(t, 2, nil)
+	if servers == nil {
+		return
+	}
+	hung := startHungServer(t)
+	p := &pickDiscovery{server: servers[0].addr}
+	// A connect time-out far longer than the test: the hung dial ends when
+	// the test cuts its connection off, never on its own.
+	opt := &minirpc.Option{ConnectTimeout: time.Minute}
+	var xc *XClient
+	try(t, "NewXClient", func() { xc = NewXClient(p, RandomSelect, opt) })
+	if xc == nil {
+		t.Fatal("NewXClient returned nil (docs/minirpc.md, part F)")
+	}
+	t.Cleanup(func() { try(t, "XClient.Close", func() { xc.Close() }) })
+	t.Cleanup(hung.release) // first: a Close that waits for the hung dial must not wait for ever
+	call(t, xc, 1, 2)       // servers[0]: dialled and kept; a stub fails here
+
+	// One call dials the server that never answers.
+	hungDone := make(chan error, 1)
+	callHung := func() {
+		defer func() {
+			if v := recover(); v != nil {
+				hungDone <- fmt.Errorf("XClient.Call panicked: %v", v)
+			}
+		}()
+		hungDone <- xc.Call(context.Background(), "Node.Sum", Args{1, 1}, &Reply{})
+	}
+	p.pick(hung.addr)
+	go callHung()
+	select {
+	case <-hung.connects:
+	case err := <-hungDone:
+		t.Fatalf("XClient.Call to %s, a server that accepts connections and never answers, returned %v before "+
+			"the server had read anything.\nExpected: the call dials it (XDial sends an HTTP CONNECT) and waits "+
+			"for its answer (docs/minirpc.md, part F).", hung.addr, err)
+	case <-time.After(patience):
+		t.Fatalf("XClient.Call to %s: no connection reached the server within %v; want one dial (docs/minirpc.md, "+
+			"part F)", hung.addr, patience)
+	}
+
+	// Its dial is pending, and stays so until the test cuts it off.
+	if !xc.mu.TryLock() {
+		t.Fatalf("while an XClient.Call dials %s, a server that never answers, XClient.mu is held.\nExpected: mu "+
+			"is free: a dial can take the whole ConnectTimeout (10s by default), and every call to every server "+
+			"wants mu meanwhile.\nLikely cause: the dial is made under the lock, so that two calls do not dial "+
+			"the same server twice. The lecture's rule: hold a lock only around the memory it guards. Record the "+
+			"dial in flight in dials, under mu, release mu to dial, and let the other calls to that server wait "+
+			"for its done channel (docs/minirpc.md, part F).", hung.addr)
+	}
+	xc.mu.Unlock()
+	for i, s := range servers {
+		p.pick(s.addr)
+		var r Reply
+		var err error
+		what := []string{"dialled before", "not dialled yet"}[i]
+		within(t, patience, fmt.Sprintf("XClient.Call to %s (%s) while the dial of %s hangs", s.addr, what, hung.addr),
+			hungAdvice, func() { err = xc.Call(context.Background(), "Node.Sum", Args{2, 3}, &r) })
+		if err != nil || r.Sum != 5 {
+			t.Fatalf("XClient.Call to %s (%s), while the dial of %s hangs, returned %+v, %v; want Sum 5 and no "+
+				"error: a dial that hangs concerns its own server only (docs/minirpc.md, part F)", s.addr, what,
+				hung.addr, r, err)
+		}
+		select {
+		case err := <-hungDone:
+			t.Fatalf("the call to %s, a server that never answers, returned %v before the test cut its "+
+				"connection off, with a ConnectTimeout of %v.\nExpected: the dial waits for the server's answer "+
+				"(docs/minirpc.md, part F).", hung.addr, err, opt.ConnectTimeout)
+		default:
+		}
+	}
+
+	// The test cuts the hung connection off: the dial fails, and its call
+	// returns the error.
+	hung.release()
+	select {
+	case err := <-hungDone:
+		if err == nil {
+			t.Fatalf("the connection to %s was closed before it answered the CONNECT, and XClient.Call to it "+
+				"returned nil; want the dial's error (docs/minirpc.md, part F)", hung.addr)
+		}
+	case <-time.After(patience):
+		t.Fatalf("the connection to %s was closed before it answered the CONNECT, and XClient.Call to it has "+
+			"not returned %v later.\nLikely cause: %s", hung.addr, patience, callAdvice)
+	}
+	if c := cached(xc, hung.addr); c != nil {
+		t.Fatalf("the dial of %s failed, yet clients holds a client for it: keep a client only once its dial has "+
+			"succeeded (docs/minirpc.md, part F)", hung.addr)
+	}
+
+	// A failed dial is not remembered: the next call dials again.
+	p.pick(hung.addr)
+	go callHung()
+	select {
+	case <-hung.connects:
+	case err := <-hungDone:
+		t.Fatalf("the dial of %s failed; the next XClient.Call to it returned %v without dialling again.\n"+
+			"Expected: a new dial.\nLikely cause: the failed dial was left in dials, and every later call to that "+
+			"server takes its old error: once a dial has ended, delete it from dials, whatever its result "+
+			"(docs/minirpc.md, part F).", hung.addr, err)
+	case <-time.After(patience):
+		t.Fatalf("the dial of %s failed; the next XClient.Call to it did not reach the server within %v; want a "+
+			"new dial (docs/minirpc.md, part F)", hung.addr, patience)
+	}
+	hung.release()
+	select {
+	case <-hungDone:
+	case <-time.After(patience):
+		t.Fatalf("the connection to %s was closed, and XClient.Call to it has not returned %v later.\nLikely "+
+			"cause: %s", hung.addr, patience, callAdvice)
+	}
+}
+
+// hungServer accepts TCP connections, reads what comes (an XDial of
+// "http@..." sends an HTTP CONNECT), and never answers, until the test
+// closes the connections with release.
+type hungServer struct {
+	addr     string        // "http@127.0.0.1:port"
+	connects chan struct{} // a value for each connection that sent something
+
+	mu     sync.Mutex
+	conns  []net.Conn // the connections not released yet
+	closed bool       // the test has ended: close every new connection at once
+}
+
+// startHungServer starts a hungServer, and stops it at the end of the test.
+func startHungServer(t *testing.T) *hungServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listening on a loopback port: %v", err)
+	}
+	h := &hungServer{addr: "http@" + l.Addr().String(), connects: make(chan struct{}, 16)}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			h.mu.Lock()
+			if h.closed {
+				c.Close()
+			} else {
+				h.conns = append(h.conns, c)
+			}
+			h.mu.Unlock()
+			wg.Go(func() {
+				buf := make([]byte, 512)
+				if _, err := c.Read(buf); err != nil {
+					return
+				}
+				h.connects <- struct{}{}
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	t.Cleanup(func() {
+		l.Close()
+		h.mu.Lock()
+		h.closed = true
+		h.mu.Unlock()
+		h.release()
+		wg.Wait()
+	})
+	return h
+}
+
+// release closes the connections the server holds: their dials fail.
+func (h *hungServer) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range h.conns {
+		c.Close()
+	}
+	h.conns = nil
+}
+
+// pickDiscovery is a Discovery whose Get returns the server the test picked
+// last.
+type pickDiscovery struct {
+	mu     sync.Mutex
+	server string
+}
+
+func (p *pickDiscovery) pick(server string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.server = server
+}
+
+func (p *pickDiscovery) Refresh() error        { return nil }
+func (p *pickDiscovery) Update([]string) error { return errors.New("pickDiscovery: no Update") }
+
+func (p *pickDiscovery) Get(SelectMode) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.server, nil
+}
+
+func (p *pickDiscovery) GetAll() ([]string, error) {
+	s, _ := p.Get(RandomSelect)
+	return []string{s}, nil
 }
 
 // broadcast calls xc.Broadcast of Node.Work({2, 3}); t fails if it does
