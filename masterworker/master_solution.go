@@ -14,7 +14,8 @@ import (
 //
 // The queue is a channel of the IDs of the Idle tasks. A task is in it
 // exactly when it is Idle, so it never holds more than len(tasks) IDs and a
-// send never blocks, even with mu held; it is never closed, so a late send
+// send never blocks, even with mu held (the scanner's send says so with a
+// select: a full queue would be a bug); it is never closed, so a late send
 // cannot panic; and RequestTask receives without blocking (select with
 // default), so a worker is never held in its call while nothing is ready.
 // Whether every task is done is read from the states, not from the queue.
@@ -97,7 +98,11 @@ func (m *Master) requeueExpired() (over bool) {
 		if ts.status == InProgress && now.Sub(ts.start) > m.timeout {
 			ts.status = Idle
 			ts.worker = ""
-			m.queue <- id // never blocks: see Master
+			select {
+			case m.queue <- id:
+			default: // cannot happen: see Master
+				panic(fmt.Sprintf("masterworker: the queue is full, so a task is in it twice (task %d)", id))
+			}
 		}
 	}
 	return false
