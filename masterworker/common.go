@@ -141,7 +141,8 @@ type Worker struct {
 	// Process is the work: a task in, its result out. It must not be nil.
 	Process func(Task) string
 	// Backoff is how long to wait after a reply with no task, and after
-	// an error from the master, before asking again (0: DefaultBackoff).
+	// an error RequestTask returned, before asking again (0:
+	// DefaultBackoff).
 	Backoff time.Duration
 }
 

@@ -17,7 +17,9 @@ import "context"
 //
 // A reply with neither a task nor NoMoreTasks means nothing is ready: wait
 // w.Backoff (0: DefaultBackoff) and ask again; an rpc.ServerError from
-// either call means the same. If ctx is done when Process returns, do not
+// RequestTask means the same. An rpc.ServerError from SubmitTaskResult
+// means the master refused the result: drop it and go on to the next
+// RequestTask. If ctx is done when Process returns, do not
 // submit: return ctx.Err(). That is a crash mid-task, and the master's
 // time-out gives the task to somebody else.
 //

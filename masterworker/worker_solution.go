@@ -14,9 +14,9 @@ import (
 // master says NoMoreTasks (Run returns nil), the master is gone (an error
 // wrapping ErrMasterGone) or ctx is done (ctx.Err()).
 //
-// A reply with no task, or an error the master returned (an
+// A reply with no task, or an error RequestTask returned (an
 // rpc.ServerError: the connection is fine), means wait Backoff and ask
-// again. Any other error from a call means the connection is broken: the
+// again; an error SubmitTaskResult returned drops the result. Any other error from a call means the connection is broken: the
 // master is gone. A worker that finds ctx done when Process returns does
 // not submit: that is how a crash mid-task looks, and the master's
 // time-out gives the task to another worker.
