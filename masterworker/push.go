@@ -14,9 +14,10 @@ package masterworker
 //   - A worker that cannot be dialled, or whose call fails, does not lose
 //     its task: the task goes to another worker. Give that worker no more
 //     tasks.
-//   - If every worker has failed and tasks remain, return the replies you
-//     have and an error that wraps ErrNoWorkers (fmt.Errorf("%w ...")),
-//     at once: do not wait for workers that will never come.
+//   - If every worker has failed and tasks remain, return at once (do not
+//     wait for workers that will never come) the replies, len(tasks) of
+//     them with those of the tasks not done left empty, and an error that
+//     wraps ErrNoWorkers (fmt.Errorf("%w ...")).
 //   - Use a fresh TaskReply for each call: gob leaves the fields it did
 //     not receive as they were.
 //   - Every goroutine you start has ended when Dispatch returns.
