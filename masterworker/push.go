@@ -8,6 +8,8 @@ package masterworker
 //
 //   - Many calls at once, but at most perWorker calls in flight at any one
 //     worker at any moment (perWorker < 1 is an error).
+//   - No tasks: no replies, no error, and no worker dialled. Tasks but no
+//     workers: the ErrNoWorkers error below.
 //   - Dial each worker once (rpc.Dial) and share its *rpc.Client among your
 //     goroutines: it is safe for concurrent calls. Close it before you
 //     return.
