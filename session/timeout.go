@@ -41,13 +41,17 @@ func (h *TimeoutHandler) Register() {
 // Register starts (one already running is the caller itself: Cancel from
 // the callback is allowed). It is called with mu held, from any goroutine,
 // any number of times, and never blocks: the note's unbuffered cancel
-// channel, read once, blocks the second Cancel for ever, with mu held.
+// channel, read once, blocks the second Cancel for ever, with mu held. A
+// cancelled registration leaves no goroutine behind: the goroutine that
+// waits for its timer ends when Cancel returns, not when the timer would
+// have fired.
 func (h *TimeoutHandler) Cancel() {
 	panic("session: TimeoutHandler.Cancel is not implemented yet: write it in session/timeout.go (docs/session.md, part A)")
 }
 
 // Armed reports whether a registration is armed: registered, and neither
-// fired nor cancelled. It is called with mu held.
+// cancelled nor run (inside the callback, Armed is false until the
+// callback calls Register). It is called with mu held.
 func (h *TimeoutHandler) Armed() bool {
 	panic("session: TimeoutHandler.Armed is not implemented yet: write it in session/timeout.go (docs/session.md, part A)")
 }
