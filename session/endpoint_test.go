@@ -816,10 +816,10 @@ func TestEndpointRetry(t *testing.T) {
 			x.sleepUntil(due)
 			recs := ep.takeRecs()
 			if len(recs) != 1 || recs[0].p != syn {
-				x.fatalf("the initiator, in SynSent since LinkUp at %v with no answer, sent %s by %v, "+
-					"retry number %d.\nExpected: SYN(%d) once, exactly RetryInterval (%v) after the last: the "+
-					"same session ID every time (the responder knows the session by it).\nLikely cause: %s",
-					t0, fsmTimed(recs), due, k, id, RetryInterval, fsmRetryCause)
+				x.fatalf("the initiator, in SynSent since LinkUp at %v with no answer, sent %s, where retry "+
+					"number %d was due at %v.\nExpected: SYN(%d) once, exactly RetryInterval (%v) after the last: "+
+					"the same session ID every time (the responder knows the session by it).\nLikely cause: %s",
+					t0, fsmTimed(recs), k, due, id, RetryInterval, fsmRetryCause)
 			}
 			if s := ep.state(); s != SynSent {
 				x.fatalf("the initiator is in state %v at %v, after retry number %d with no answer; want "+
@@ -844,17 +844,20 @@ func TestEndpointRetry(t *testing.T) {
 		t1 := x.now()
 		id2 := ep2.lastID()
 		ep2.take()
+		x.w.begin(fmt.Sprintf("the test's wait for the fake clock to reach %v", t1+RetryInterval), fsmClockCause)
 		time.Sleep(RetryInterval) // wakes at the instant the retry's timer fires: no synctest.Wait
+		x.w.end()
 		ep2.packet(Packet{Kind: SYNACK, ID: id2})
 		x.settle()
 		recs := ep2.takeRecs()
-		var acks, others []fsmRec
+		var acks, syns, others []fsmRec
 		for _, r := range recs {
 			switch {
 			case r.out && r.p == Packet{Kind: ACK, ID: id2}:
 				acks = append(acks, r)
-			case r.out && r.p == Packet{Kind: SYN, ID: id2} && r.at == t1+RetryInterval && len(acks) == 0:
-				// the retry won the lock: one SYN, before the ACK, is fine
+			case r.out && r.p == Packet{Kind: SYN, ID: id2} && r.at == t1+RetryInterval && len(acks) == 0 &&
+				len(syns) == 0:
+				syns = append(syns, r) // the retry won the lock: one SYN, before the ACK, is fine
 			default:
 				others = append(others, r)
 			}
@@ -901,8 +904,8 @@ func TestEndpointHalfOpen(t *testing.T) {
 				}
 				x.sleepUntil(due)
 				if recs := ep.takeRecs(); len(recs) != 1 || recs[0].p != synack {
-					x.fatalf("the responder, in SynReceived since SYN(%d) at %v%s, with no ACK, sent %s by "+
-						"%v.\nExpected: SYN-ACK(%d) once, exactly RetryInterval (%v) after the last.\nLikely "+
+					x.fatalf("the responder, in SynReceived since SYN(%d) at %v%s, with no ACK, sent %s, where a "+
+						"retry was due at %v.\nExpected: SYN-ACK(%d) once, exactly RetryInterval (%v) after the last.\nLikely "+
 						"cause: %s", id, t0, after, fsmTimed(recs), due, id, RetryInterval, retryCause)
 				}
 			}
