@@ -8,6 +8,7 @@
 #   COUNT=100          how many times `make stress` runs each reference suite
 #   PAR=1              how many `make stress` runs go side by side
 #   OUT=DIR            where `make release` writes the student tree
+#   DOCLANG=zh         the language of the student README.md (en, the default, or zh)
 #   ZIP=autograder.zip the file `make gradescope` writes
 
 GO         ?= go
@@ -20,6 +21,7 @@ COUNT      ?= 100
 PAR        ?= 1
 OUT        ?=
 ZIP        ?= autograder.zip
+DOCLANG    ?=
 
 # A data race ends a test binary at once instead of a second later.
 export GORACE := $(strip $(GORACE) atexit_sleep_ms=0)
@@ -99,7 +101,7 @@ manifest: ## regenerate labs/manifest.sha256, the sums of the protected files; c
 release: ## course staff: write the student starter tree to OUT=DIR, verified (go run ./release -h)
 	@test -d release || { echo "release: course staff only: this tree has no release/ tool"; exit 2; }
 	@test -n "$(OUT)" || { echo "release: name the directory: make release OUT=../labs-student"; exit 2; }
-	$(GO) run ./release -out '$(OUT)'
+	$(GO) run ./release -out '$(OUT)' $(if $(DOCLANG),-lang $(DOCLANG))
 
 solution-branch: ## course staff: commit the references in place of the stubs on branch solution
 	@test -d release || { echo "solution-branch: course staff only: this tree has no release/ tool"; exit 2; }
@@ -107,7 +109,7 @@ solution-branch: ## course staff: commit the references in place of the stubs on
 
 gradescope: ## course staff: write Gradescope's autograder to ZIP (default autograder.zip)
 	@test -d release || { echo "gradescope: course staff only: this tree has no release/ tool"; exit 2; }
-	$(GO) run ./release -gradescope '$(ZIP)'
+	$(GO) run ./release -gradescope '$(ZIP)' $(if $(DOCLANG),-lang $(DOCLANG))
 
 stress: ## run the reference suites COUNT times under -race, PAR runs side by side
 	@pkgs=$$($(GO) run ./grader list $(LABFLAG)) || exit 2; \

@@ -77,12 +77,12 @@ func autograderFiles(t tree) (tree, error) {
 
 // autograderTree returns the whole content of the autograder zip: the
 // scripts at the top, the pristine tree under kit/.
-func autograderTree(root string) (tree, error) {
+func autograderTree(root, lang string) (tree, error) {
 	src, err := readTracked(root)
 	if err != nil {
 		return nil, err
 	}
-	kit, err := treeFor(root, src, pristineTree)
+	kit, err := treeFor(root, src, pristineTree, lang)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (t tree) writeZip(w io.Writer) error {
 // proves the pristine tree: the manifest is computed for it, and it builds
 // and vets with the hidden tests.
 func gradescopeZip(o options, w io.Writer) error {
-	t, err := autograderTree(o.root)
+	t, err := autograderTree(o.root, o.lang)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,10 @@
 // and carries a labs/manifest.sha256 computed for it. Its README.md is the
 // students' own: the template release/student/README.md, built into this
 // command, filled in with the Go version of go.mod and the labs of the
-// catalogue (the repository's README.md is written for course staff). The
+// catalogue (the repository's README.md is written for course staff);
+// README.zh.md is its Simplified Chinese version, from
+// release/student/README.zh.md, and -lang zh swaps them: README.md in
+// Chinese, and README.en.md. The
 // command then proves the tree: go build ./... and go vet ./... pass in it,
 // grading it earns 0 points, every go and make command its Markdown files
 // give works there (a go test command is compiled with its flags, running no
@@ -51,6 +54,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -66,6 +71,7 @@ type options struct {
 	branch         string
 	solutionBranch string
 	gradescope     string
+	lang           string
 	noVerify       bool
 }
 
@@ -79,9 +85,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.branch, "branch", "", "commit the student tree on this `branch` of the repository")
 	fs.StringVar(&o.solutionBranch, "solution-branch", "", "commit the kit with the references in place of the stubs on this `branch`")
 	fs.StringVar(&o.gradescope, "gradescope", "", "write Gradescope's autograder zip to this `file`")
+	fs.StringVar(&o.lang, "lang", "en", "the language of the student tree's README.md: en, or zh (Simplified Chinese); the other goes to README.<lang>.md")
 	fs.BoolVar(&o.noVerify, "no-verify", false, "skip the builds, tests and grading that prove the result (faster, for trying things out)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: go run ./release (-out DIR [-force] | -branch NAME | -solution-branch NAME | -gradescope FILE) [-root DIR] [-no-verify]")
+		fmt.Fprintln(stderr, "usage: go run ./release (-out DIR [-force] | -branch NAME | -solution-branch NAME | -gradescope FILE) [-lang en|zh] [-root DIR] [-no-verify]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -96,6 +103,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if n != 1 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "release: name exactly one of -out, -branch, -solution-branch and -gradescope")
 		fs.Usage()
+		return 2
+	}
+	if !slices.Contains(Languages, o.lang) {
+		fmt.Fprintf(stderr, "release: -lang %s: the student README exists in %s\n", o.lang, strings.Join(Languages, " and "))
 		return 2
 	}
 	if o.force && o.out == "" {

@@ -3,7 +3,9 @@ package main
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -11,16 +13,25 @@ import (
 )
 
 // The student tree's README.md: a template filled with the Go version of
-// go.mod and the catalogue's labs. The repository's own README.md speaks to
-// course staff and stays in the solution tree.
-//
-//go:embed student/README.md
-var studentReadmeText string
+// go.mod and the catalogue's labs, in English and in Simplified Chinese.
+// The repository's own README.md speaks to course staff and stays in the
+// solution tree.
+var (
+	//go:embed student/README.md
+	studentReadmeText string
+	//go:embed student/README.zh.md
+	studentReadmeZhText string
+)
+
+// Languages are the languages a student tree's README.md can be in, the
+// default first: the other goes to README.<lang>.md.
+var Languages = []string{"en", "zh"}
 
 // readmeData fills the student README's template.
 type readmeData struct {
 	GoVersion string         // the Go release go.mod requires: "1.25.0"
 	Labs      []*catalog.Lab // in course order
+	Other     string         // the file of the README in the other language: "README.zh.md"
 }
 
 // readmeFuncs are the functions the student README's template calls.
@@ -36,38 +47,70 @@ var readmeFuncs = template.FuncMap{
 		}
 		return dirs
 	},
+	// zh returns where the Simplified Chinese version of a document is:
+	// "docs/zh/crawler.md" for "docs/crawler.md".
+	"zh": zhDoc,
 }
 
-// studentReadme renders the student README for the tree t, whose labs are
-// labs.
-func studentReadme(t tree, labs []*catalog.Lab) (file, error) {
+// zhDoc returns where the Simplified Chinese version of the document doc
+// is: in docs/zh/, under the same name.
+func zhDoc(doc string) string { return path.Join("docs/zh", path.Base(doc)) }
+
+// readmeName returns the file the README in language lang goes to in a
+// tree whose README.md is in language main.
+func readmeName(lang, main string) string {
+	if lang == main {
+		return "README.md"
+	}
+	return "README." + lang + ".md"
+}
+
+// studentReadmes renders the student READMEs for the tree t, whose labs are
+// labs: README.md in the language main, one of Languages, and the other as
+// README.<lang>.md.
+func studentReadmes(t tree, labs []*catalog.Lab, main string) (tree, error) {
+	if !slices.Contains(Languages, main) {
+		return nil, usageError{fmt.Errorf("no student README in %q: the languages are %s", main, strings.Join(Languages, ", "))}
+	}
 	gomod, ok := t["go.mod"]
 	if !ok {
-		return file{}, fmt.Errorf("the tree has no go.mod")
+		return nil, fmt.Errorf("the tree has no go.mod")
 	}
 	v, err := goVersion(gomod.data)
 	if err != nil {
-		return file{}, err
-	}
-	tmpl, err := template.New("README.md").Option("missingkey=error").Funcs(readmeFuncs).Parse(studentReadmeText)
-	if err != nil {
-		return file{}, fmt.Errorf("release/student/README.md: %v", err)
-	}
-	var b strings.Builder
-	if err := tmpl.Execute(&b, readmeData{GoVersion: v, Labs: labs}); err != nil {
-		return file{}, fmt.Errorf("release/student/README.md: %v", err)
+		return nil, err
 	}
 	mode := t["README.md"].mode
 	if mode == 0 {
 		mode = 0o644
 	}
-	return file{data: []byte(b.String()), mode: mode}, nil
+	out := tree{}
+	for _, lang := range Languages {
+		src, text := "release/student/README.md", studentReadmeText
+		if lang == "zh" {
+			src, text = "release/student/README.zh.md", studentReadmeZhText
+		}
+		other := Languages[0]
+		if lang == other {
+			other = Languages[1]
+		}
+		tmpl, err := template.New(src).Option("missingkey=error").Funcs(readmeFuncs).Parse(text)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", src, err)
+		}
+		var b strings.Builder
+		if err := tmpl.Execute(&b, readmeData{GoVersion: v, Labs: labs, Other: readmeName(other, main)}); err != nil {
+			return nil, fmt.Errorf("%s: %v", src, err)
+		}
+		out[readmeName(lang, main)] = file{data: []byte(b.String()), mode: mode}
+	}
+	return out, nil
 }
 
 // treeFor makes the tree of the given flavour from the kit's files src,
 // read from the repository at root: the tree transform makes, with the
 // student README as README.md in the student and pristine trees.
-func treeFor(root string, src tree, fl flavour) (tree, error) {
+func treeFor(root string, src tree, fl flavour, lang string) (tree, error) {
 	t, err := transform(src, fl)
 	if err != nil || fl == solutionTree {
 		return t, err
@@ -76,10 +119,10 @@ func treeFor(root string, src tree, fl flavour) (tree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the catalogue: %v", err)
 	}
-	readme, err := studentReadme(t, labs)
+	readmes, err := studentReadmes(t, labs, lang)
 	if err != nil {
-		return nil, fmt.Errorf("the student README: %v", err)
+		return nil, fmt.Errorf("the student README: %w", err)
 	}
-	t["README.md"] = readme
+	maps.Copy(t, readmes)
 	return t, nil
 }

@@ -24,7 +24,7 @@ import (
 
 // makeTree reads the kit at root and writes the tree of the given flavour to
 // dir, with a labs/manifest.sha256 computed for it by the grader.
-func makeTree(root, dir string, fl flavour, w io.Writer) error {
+func makeTree(root, dir string, fl flavour, lang string, w io.Writer) error {
 	if files := untracked(root); len(files) > 0 {
 		fmt.Fprintf(w, "release: warning: git does not track %d file(s), which the tree leaves out (git add those that belong to the kit):\n  %s\n",
 			len(files), strings.Join(files, "\n  "))
@@ -33,7 +33,7 @@ func makeTree(root, dir string, fl flavour, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t, err := treeFor(root, src, fl)
+	t, err := treeFor(root, src, fl, lang)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func releaseDir(o options, w io.Writer) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	if err := makeTree(o.root, out, studentTree, w); err != nil {
+	if err := makeTree(o.root, out, studentTree, o.lang, w); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "release: wrote the student tree to %s\n", out)
@@ -203,7 +203,7 @@ func releaseBranch(o options, w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if err := makeTree(o.root, dir, studentTree, w); err != nil {
+	if err := makeTree(o.root, dir, studentTree, o.lang, w); err != nil {
 		return err
 	}
 	if !o.noVerify {
@@ -223,7 +223,7 @@ func solutionBranch(o options, w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if err := makeTree(o.root, dir, solutionTree, w); err != nil {
+	if err := makeTree(o.root, dir, solutionTree, o.lang, w); err != nil {
 		return err
 	}
 	if !o.noVerify {

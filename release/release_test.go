@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"golabs/internal/catalog"
 	"golabs/internal/layout"
+	"golabs/internal/translation"
 )
 
 // repoRoot is the kit's repository, the parent of this package.
@@ -181,9 +183,108 @@ var staffOnly = []string{
 	"solution branch", "mutant", "instructor",
 }
 
+// checkStudentReadme checks a student README, named name in the student
+// tree: it names the other language's README on its first line, then its
+// title; it lists the labs in course order, each with its handouts and
+// files; it gives go.mod's Go version, v; it mentions nothing that only
+// course staff use.
+func checkStudentReadme(t *testing.T, name, readme string, labs []*catalog.Lab, v string) {
+	t.Helper()
+	first, rest, _ := strings.Cut(readme, "\n")
+	// A translation names the heading it translates on the line above.
+	title := regexp.MustCompile(`^\n*(<!-- en: [^\n]* -->\n)?# `)
+	if !regexp.MustCompile(`^\[[^\]]+\]\(README(\.[a-z]+)?\.md\)$`).MatchString(first) || !title.MatchString(rest) ||
+		strings.Contains(readme, "{{") {
+		t.Errorf("%s does not begin with a link to the README in the other language, then its title, or keeps template actions:\n%s",
+			name, readme[:min(300, len(readme))])
+	}
+	lower := strings.ToLower(readme)
+	for _, word := range staffOnly {
+		if i := strings.Index(lower, strings.ToLower(word)); i >= 0 {
+			line := strings.Count(readme[:i], "\n") + 1
+			t.Errorf("%s:%d: the student README mentions %q, which only course staff use", name, line, word)
+		}
+	}
+	last := -1
+	for _, lab := range labs {
+		i := strings.Index(readme, "`"+lab.ID+"`")
+		if lab.Handout != "" {
+			i = strings.Index(readme, "]("+lab.Handout+")")
+			if !strings.Contains(readme, "]("+zhDoc(lab.Handout)+")") {
+				t.Errorf("%s does not link lab %s to its Chinese handout %s", name, lab.ID, zhDoc(lab.Handout))
+			}
+		}
+		if i < 0 {
+			t.Errorf("%s does not list lab %s with its handout %q", name, lab.ID, lab.Handout)
+			continue
+		}
+		if i < last {
+			t.Errorf("%s lists lab %s out of course order", name, lab.ID)
+		}
+		last = i
+		for _, f := range append([]string{lab.ID}, lab.StudentFiles...) {
+			if !strings.Contains(readme, "`"+f+"`") {
+				t.Errorf("%s does not name %s of lab %s", name, f, lab.ID)
+			}
+		}
+	}
+	if !strings.Contains(readme, "Go "+v) {
+		t.Errorf("%s does not give go.mod's Go version, %s", name, v)
+	}
+}
+
+// TestStudentReadmeTranslated holds the Chinese student README to the
+// English one, as package translation holds a handout's translation to it,
+// and checks that -lang swaps them.
+func TestStudentReadmeTranslated(t *testing.T) {
+	src := mustKit(t)
+	st, err := treeFor(kitRoot, src, studentTree, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := func(name string) string {
+		_, rest, _ := strings.Cut(string(st[name].data), "\n") // the link to the other
+		return "\n" + rest
+	}
+	en, err := translation.Parse("README.md", body("README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh, err := translation.Parse("README.zh.md", body("README.zh.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range translation.Compare(en, zh, nil) {
+		t.Errorf("%s (lines of the rendered READMEs)", d.Format("README.md", "README.zh.md"))
+	}
+	if t.Failed() {
+		t.Logf("release/student/README.zh.md translates release/student/README.md: update it (docs/zh/glossary.md has the terms)")
+	}
+
+	zt, err := treeFor(kitRoot, src, studentTree, "zh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := zt["README.zh.md"]; ok {
+		t.Errorf("-lang zh: the tree still has README.zh.md")
+	}
+	if !bytes.Equal(zt["README.en.md"].data[bytes.IndexByte(zt["README.en.md"].data, '\n'):], st["README.md"].data[bytes.IndexByte(st["README.md"].data, '\n'):]) ||
+		!bytes.Equal(zt["README.md"].data[bytes.IndexByte(zt["README.md"].data, '\n'):], st["README.zh.md"].data[bytes.IndexByte(st["README.zh.md"].data, '\n'):]) {
+		t.Errorf("-lang zh: README.md is not the Chinese README, or README.en.md not the English one")
+	}
+	for name, want := range map[string]string{"README.md": "(README.en.md)", "README.en.md": "(README.md)"} {
+		if first, _, _ := strings.Cut(string(zt[name].data), "\n"); !strings.HasSuffix(first, want) {
+			t.Errorf("-lang zh: %s begins %q; want a link to %s", name, first, want)
+		}
+	}
+	if _, err := treeFor(kitRoot, src, studentTree, "fr"); err == nil || !strings.Contains(err.Error(), "en, zh") {
+		t.Errorf("-lang fr: error %v, want one that lists the languages", err)
+	}
+}
+
 func TestStudentReadme(t *testing.T) {
 	src := mustKit(t)
-	st, err := treeFor(kitRoot, src, studentTree)
+	st, err := treeFor(kitRoot, src, studentTree, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,58 +292,35 @@ func TestStudentReadme(t *testing.T) {
 	if readme == string(src["README.md"].data) {
 		t.Fatalf("the student tree's README.md is the repository's, not the student one")
 	}
-	if !strings.HasPrefix(readme, "# ") || strings.Contains(readme, "{{") {
-		t.Errorf("the student README does not begin with its title, or keeps template actions:\n%s", readme[:min(300, len(readme))])
-	}
-	lower := strings.ToLower(readme)
-	for _, word := range staffOnly {
-		if i := strings.Index(lower, strings.ToLower(word)); i >= 0 {
-			line := strings.Count(readme[:i], "\n") + 1
-			t.Errorf("README.md:%d: the student README mentions %q, which only course staff use", line, word)
-		}
-	}
-	// The labs in course order, each with its handout and its student files.
 	labs, err := catalog.Load(kitRoot)
 	if err != nil {
 		t.Fatal(err)
-	}
-	last := -1
-	for _, lab := range labs {
-		i := strings.Index(readme, "`"+lab.ID+"`")
-		if lab.Handout != "" {
-			i = strings.Index(readme, "]("+lab.Handout+")")
-		}
-		if i < 0 {
-			t.Errorf("the student README does not list lab %s with its handout %q", lab.ID, lab.Handout)
-			continue
-		}
-		if i < last {
-			t.Errorf("the student README lists lab %s out of course order", lab.ID)
-		}
-		last = i
-		for _, f := range append([]string{lab.ID}, lab.StudentFiles...) {
-			if !strings.Contains(readme, "`"+f+"`") {
-				t.Errorf("the student README does not name %s of lab %s", f, lab.ID)
-			}
-		}
 	}
 	v, err := goVersion(src["go.mod"].data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(readme, "Go "+v+" or later") {
-		t.Errorf("the student README does not give go.mod's Go version, %s", v)
+	for _, name := range []string{"README.md", "README.zh.md"} {
+		checkStudentReadme(t, name, string(st[name].data), labs, v)
+	}
+	// Both languages of every handout and of the grading guide ship.
+	for _, lab := range labs {
+		for _, doc := range []string{lab.Handout, zhDoc(lab.Handout), "docs/grading.md", "docs/zh/grading.md"} {
+			if _, ok := st[doc]; lab.Handout != "" && !ok {
+				t.Errorf("the student tree has no %s", doc)
+			}
+		}
 	}
 	// The pristine tree carries the same README; the solution tree keeps
 	// the repository's.
-	pt, err := treeFor(kitRoot, src, pristineTree)
+	pt, err := treeFor(kitRoot, src, pristineTree, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(pt["README.md"].data) != readme {
 		t.Errorf("the pristine tree's README.md is not the student one")
 	}
-	sol, err := treeFor(kitRoot, src, solutionTree)
+	sol, err := treeFor(kitRoot, src, solutionTree, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,12 +376,12 @@ func TestReleaseDir(t *testing.T) {
 		t.Fatalf("-force on a directory that holds no release: exit %d, %s; want 2 and a refusal", code, stderr.String())
 	}
 	src := mustKit(t)
-	st, err := transform(src, studentTree)
+	st, err := treeFor(kitRoot, src, studentTree, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(out, "stale"))
-	if err := makeTree(kitRoot, out, studentTree, io.Discard); err != nil {
+	if err := makeTree(kitRoot, out, studentTree, "en", io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	took, err := verifyStudentTree(out, "crawler", io.Discard)
@@ -323,7 +401,10 @@ func TestReleaseDir(t *testing.T) {
 	slices.Sort(want)
 	want = slices.Compact(want)
 	if !slices.Equal(written, want) {
-		t.Errorf("the tree written holds %d files, the student tree %d", len(written), len(want))
+		extra := slices.DeleteFunc(slices.Clone(written), func(p string) bool { return slices.Contains(want, p) })
+		missing := slices.DeleteFunc(slices.Clone(want), func(p string) bool { return slices.Contains(written, p) })
+		t.Errorf("the tree written holds %d files, the student tree %d: not in the student tree %q, not written %q",
+			len(written), len(want), extra, missing)
 	}
 }
 

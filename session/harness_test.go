@@ -46,13 +46,17 @@ func bubble(t *testing.T, advice string, f func(t *testing.T)) {
 		if !strings.Contains(fmt.Sprint(v), "deadlock") {
 			panic(v)
 		}
-		if t.Failed() {
-			t.Fatalf("(when the test ended, goroutines were also left blocked for good: %v)\n\n"+
-				"Goroutines running the lab's code:\n%s", v, stacks())
+		// synctest says whether the test had returned or was itself stuck.
+		when := "when the test ended, goroutines it had started were still blocked"
+		if !strings.Contains(fmt.Sprint(v), "exited") {
+			when = "during the test, every goroutine, the test's own included, was blocked"
 		}
-		t.Fatalf("when the test ended, goroutines it had started were still blocked, and nothing could ever wake "+
-			"them (synctest: %v).\nExpected: every goroutine ends once its work is done.\nLikely cause: %s\n\n"+
-			"Goroutines running the lab's code:\n%s", v, advice, stacks())
+		if t.Failed() {
+			t.Fatalf("(%s, for good: %v)\n\nGoroutines running the lab's code:\n%s", when, v, stacks())
+		}
+		t.Fatalf("%s, and nothing could ever wake them (synctest: %v).\nExpected: every goroutine ends once its "+
+			"work is done, and none waits for another forever.\nLikely cause: %s\n\n"+
+			"Goroutines running the lab's code:\n%s", when, v, advice, stacks())
 	}()
 	synctest.Test(t, f)
 }

@@ -1,0 +1,13 @@
+// Package translation holds a translated document to its original. The
+// kit's handouts exist in English (docs/) and in Simplified Chinese
+// (docs/zh/); students search a handout for the message a test printed and
+// copy its commands, so what they search for and copy must be the same in
+// both: the headings (a translated heading names the one it translates on
+// a line <!-- en: ... --> above it), the code blocks, the commands and code
+// in the text, the quoted failure messages, the numbers, the links and the
+// tables' test names and points.
+//
+// Parse reads a Markdown document's skeleton of these; Compare lists where
+// a translation's skeleton differs from its original's, each Difference
+// with its lines in both. The prose around them is free.
+package translation

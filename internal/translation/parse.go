@@ -1,0 +1,314 @@
+package translation
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"golabs/internal/quotes"
+)
+
+// A Doc is the skeleton of a Markdown document: what a translation must
+// keep of it.
+type Doc struct {
+	Path     string    // slash-separated, from the repository root: "docs/zh/kv.md"
+	Sections []Section // the text before the first heading, then one per heading
+	Blocks   []Block   // the fenced code blocks, in order
+	Slugs    []string  // the anchors of the headings, as GitHub makes them
+	paras    []para    // the paragraphs of text, tables and code blocks left out
+}
+
+// A para is a paragraph: its first and last lines, and its link targets.
+type para struct {
+	from, to int
+	links    []string
+}
+
+// A Section is a heading and the text under it, up to the next heading.
+// The first Section of a Doc has Level 0: it is the text before any
+// heading.
+type Section struct {
+	Line    int    // of the heading, from 1; 1 for the first Section
+	Level   int    // 1 for #, 2 for ##, ...; 0 before the first heading
+	Heading string // the heading's text, without the #s
+	Source  string // the <!-- en: ... --> line above the heading: what it translates
+	Spans   []Item // the inline code spans of its text, headings and tables excluded
+	Quotes  []Item // the failure messages it quotes, **`like this`**, tables included
+	Numbers []Item // the numbers written in digits in its text, outside code, links and tables
+	Links   []Item // link targets, resolved from the repository root, tables included
+	Tables  []Table
+}
+
+// An Item is one thing found in a document, with where.
+type Item struct {
+	Line int
+	Text string
+}
+
+// A Block is a fenced code block, its fences included.
+type Block struct {
+	Line int // of the opening fence
+	Text string
+}
+
+// A Table is a Markdown table: a header row, a delimiter row, and more rows.
+type Table struct {
+	Line int        // of the header row
+	Rows [][]string // the cells of each row, trimmed; the delimiter row is left out
+}
+
+var (
+	headingLine = regexp.MustCompile(`^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$`)
+	sourceLine  = regexp.MustCompile(`^<!--[ \t]*en:[ \t]*(.*?)[ \t]*-->[ \t]*$`)
+	fenceLine   = regexp.MustCompile("^[ \t]*(```+|~~~+)")
+	tableDelim  = regexp.MustCompile(`^[ \t]*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$`)
+	codeSpan    = regexp.MustCompile("`([^`]+)`")
+	link        = regexp.MustCompile(`!?\[[^\]]*\]\(([^)\s]+)(?:[ \t]+"[^"]*")?\)`)
+	linkText    = regexp.MustCompile(`!?\[([^\]]*)\]\([^)]*\)`)
+	number      = regexp.MustCompile(`\d+(?:[.,]\d+)*`)
+	listMarker  = regexp.MustCompile(`^[ \t]*\d+[.)][ \t]`)
+	space       = regexp.MustCompile(`\s+`)
+)
+
+// Parse reads the skeleton of the Markdown document text, whose path from
+// the repository root is name. It fails only on a code block that is never
+// closed, after which nothing could be compared.
+func Parse(name, text string) (*Doc, error) {
+	d := &Doc{Path: name, Sections: []Section{{Line: 1}}}
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	var para []Item // the lines of the current paragraph
+	flush := func() {
+		if len(para) > 0 {
+			d.prose(para)
+			para = nil
+		}
+	}
+	for i := 0; i < len(lines); i++ {
+		line, n := lines[i], i+1
+		if m := fenceLine.FindStringSubmatch(line); m != nil {
+			flush()
+			end := closingFence(lines, i+1, m[1])
+			if end < 0 {
+				return nil, fmt.Errorf("%s:%d: a code block (%s) is never closed", name, n, m[1])
+			}
+			d.Blocks = append(d.Blocks, Block{Line: n, Text: strings.Join(lines[i:end+1], "\n")})
+			i = end
+			continue
+		}
+		if m := headingLine.FindStringSubmatch(line); m != nil {
+			flush()
+			s := Section{Line: n, Level: len(m[1]), Heading: m[2]}
+			if i > 0 {
+				if src := sourceLine.FindStringSubmatch(lines[i-1]); src != nil {
+					s.Source = src[1]
+				}
+			}
+			d.Sections = append(d.Sections, s)
+			continue
+		}
+		if sourceLine.MatchString(line) {
+			flush()
+			continue
+		}
+		if strings.HasPrefix(strings.TrimSpace(line), "|") && i+1 < len(lines) && tableDelim.MatchString(lines[i+1]) {
+			flush()
+			t := Table{Line: n, Rows: [][]string{cells(line)}}
+			i += 2
+			for ; i < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[i]), "|"); i++ {
+				t.Rows = append(t.Rows, cells(lines[i]))
+			}
+			i--
+			d.table(t)
+			continue
+		}
+		if strings.TrimSpace(line) == "" {
+			flush()
+			continue
+		}
+		para = append(para, Item{Line: n, Text: line})
+	}
+	flush()
+	d.Slugs = slugs(d.Sections)
+	return d, nil
+}
+
+// closingFence returns the index of the line that closes a code block
+// opened by fence, searching from line from, or -1.
+func closingFence(lines []string, from int, fence string) int {
+	for j := from; j < len(lines); j++ {
+		t := strings.TrimSpace(lines[j])
+		if strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "" {
+			return j
+		}
+	}
+	return -1
+}
+
+// cur returns the section being read.
+func (d *Doc) cur() *Section { return &d.Sections[len(d.Sections)-1] }
+
+// prose records what a paragraph holds: its code spans, quotes, links and
+// numbers. A code span or a quote may run over a line break.
+func (d *Doc) prose(lines []Item) {
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(listMarker.ReplaceAllString(l.Text, ""))
+	}
+	text := b.String()
+	lineAt := func(off int) int { return lines[0].Line + strings.Count(text[:off], "\n") }
+	s := d.cur()
+	for _, m := range codeSpan.FindAllStringSubmatchIndex(text, -1) {
+		s.Spans = append(s.Spans, Item{Line: lineAt(m[0]), Text: normal(text[m[2]:m[3]])})
+	}
+	for _, q := range quotes.Find(text) {
+		s.Quotes = append(s.Quotes, Item{Line: lines[0].Line + q.Line - 1, Text: q.Text})
+	}
+	rest := blank(text, codeSpan)
+	p := para{from: lines[0].Line, to: lines[len(lines)-1].Line}
+	for _, m := range link.FindAllStringSubmatchIndex(rest, -1) {
+		s.Links = append(s.Links, Item{Line: lineAt(m[0]), Text: d.resolve(rest[m[2]:m[3]])})
+		p.links = append(p.links, d.resolve(rest[m[2]:m[3]]))
+	}
+	d.paras = append(d.paras, p)
+	rest = blankGroup(rest, link)
+	for _, m := range number.FindAllStringIndex(rest, -1) {
+		s.Numbers = append(s.Numbers, Item{Line: lineAt(m[0]), Text: rest[m[0]:m[1]]})
+	}
+}
+
+// table records a table, its quotes and its links.
+func (d *Doc) table(t Table) {
+	s := d.cur()
+	s.Tables = append(s.Tables, t)
+	for i, row := range t.Rows {
+		line := t.Line + i
+		if i > 0 {
+			line++ // the delimiter row
+		}
+		for _, c := range row {
+			for _, q := range quotes.Find(c) {
+				s.Quotes = append(s.Quotes, Item{Line: line, Text: q.Text})
+			}
+			for _, m := range link.FindAllStringSubmatch(blank(c, codeSpan), -1) {
+				s.Links = append(s.Links, Item{Line: line, Text: d.resolve(m[1])})
+			}
+		}
+	}
+}
+
+// resolve turns a link target into a path from the repository root, with
+// its fragment; an external link, a fragment alone or an absolute path
+// is kept as it is.
+func (d *Doc) resolve(target string) string {
+	if strings.Contains(target, "://") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "/") ||
+		strings.HasPrefix(target, "mailto:") {
+		return target
+	}
+	file, frag, hasFrag := strings.Cut(target, "#")
+	p := path.Join(path.Dir(d.Path), file)
+	if strings.HasSuffix(file, "/") {
+		p += "/"
+	}
+	if hasFrag {
+		p += "#" + frag
+	}
+	return p
+}
+
+// cells splits a table row into its trimmed cells. A | inside a code span
+// or escaped as \| does not split.
+func cells(row string) []string {
+	row = strings.TrimSpace(row)
+	row = strings.TrimPrefix(row, "|")
+	if strings.HasSuffix(row, "|") && !strings.HasSuffix(row, `\|`) {
+		row = row[:len(row)-1]
+	}
+	var out []string
+	var cur strings.Builder
+	inCode := false
+	for i := 0; i < len(row); i++ {
+		c := row[i]
+		switch {
+		case c == '\\' && i+1 < len(row) && row[i+1] == '|':
+			cur.WriteString(`\|`)
+			i++
+			continue
+		case c == '`':
+			inCode = !inCode
+		case c == '|' && !inCode:
+			out = append(out, strings.TrimSpace(cur.String()))
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(c)
+	}
+	return append(out, strings.TrimSpace(cur.String()))
+}
+
+// normal collapses the white space of a code span, which may wrap.
+func normal(s string) string { return strings.TrimSpace(space.ReplaceAllString(s, " ")) }
+
+// blank replaces every match of re in s by spaces, keeping line breaks, so
+// that offsets and line numbers stay as they were.
+func blank(s string, re *regexp.Regexp) string {
+	return re.ReplaceAllStringFunc(s, func(m string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '\n' {
+				return r
+			}
+			return ' '
+		}, m)
+	})
+}
+
+// blankGroup blanks, in each match of re in s, only its first group: the
+// target of a link, whose text stays.
+func blankGroup(s string, re *regexp.Regexp) string {
+	b := []byte(s)
+	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+		for i := m[2]; i < m[3]; i++ {
+			if b[i] != '\n' {
+				b[i] = ' '
+			}
+		}
+	}
+	return string(b)
+}
+
+// slugs returns the anchors GitHub gives the headings of sections: the
+// heading's text lower-cased, without its punctuation, spaces made
+// hyphens; a repeated anchor gets -1, -2, ...
+func slugs(sections []Section) []string {
+	seen := map[string]int{}
+	var out []string
+	for _, s := range sections {
+		if s.Level == 0 {
+			continue
+		}
+		text := linkText.ReplaceAllString(s.Heading, "$1") // a link shows its text
+		var b strings.Builder
+		for _, r := range strings.ToLower(text) {
+			switch {
+			case r == ' ':
+				b.WriteByte('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+				b.WriteRune(r)
+			}
+		}
+		slug := b.String()
+		if n := seen[slug]; n > 0 {
+			seen[slug]++
+			slug = fmt.Sprintf("%s-%d", slug, n)
+		} else {
+			seen[slug] = 1
+		}
+		out = append(out, slug)
+	}
+	return slices.Clip(out)
+}
