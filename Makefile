@@ -109,7 +109,7 @@ solution-branch: ## course staff: commit the references in place of the stubs on
 
 gradescope: ## course staff: write Gradescope's autograder to ZIP (default autograder.zip)
 	@test -d release || { echo "gradescope: course staff only: this tree has no release/ tool"; exit 2; }
-	$(GO) run ./release -gradescope '$(ZIP)' $(if $(DOCLANG),-lang $(DOCLANG))
+	$(GO) run ./release -gradescope '$(ZIP)'
 
 stress: ## run the reference suites COUNT times under -race, PAR runs side by side
 	@pkgs=$$($(GO) run ./grader list $(LABFLAG)) || exit 2; \

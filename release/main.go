@@ -20,7 +20,7 @@
 // catalogue (the repository's README.md is written for course staff);
 // README.zh.md is its Simplified Chinese version, from
 // release/student/README.zh.md, and -lang zh swaps them: README.md in
-// Chinese, and README.en.md. The
+// Chinese, and README.en.md in English. The
 // command then proves the tree: go build ./... and go vet ./... pass in it,
 // grading it earns 0 points, every go and make command its Markdown files
 // give works there (a go test command is compiled with its flags, running no
@@ -105,8 +105,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	if !slices.Contains(Languages, o.lang) {
-		fmt.Fprintf(stderr, "release: -lang %s: the student README exists in %s\n", o.lang, strings.Join(Languages, " and "))
+	if !slices.Contains(languages(), o.lang) {
+		fmt.Fprintf(stderr, "release: -lang %s: the student README exists in %s\n", o.lang, strings.Join(languages(), ", "))
 		return 2
 	}
 	if o.force && o.out == "" {

@@ -23,9 +23,23 @@ var (
 	studentReadmeZhText string
 )
 
-// Languages are the languages a student tree's README.md can be in, the
-// default first: the other goes to README.<lang>.md.
-var Languages = []string{"en", "zh"}
+// readmes are the student READMEs, one per language, the default first:
+// README.md is in one of them, and the other goes to README.<lang>.md.
+var readmes = []struct {
+	lang, src, text string
+}{
+	{"en", "release/student/README.md", studentReadmeText},
+	{"zh", "release/student/README.zh.md", studentReadmeZhText},
+}
+
+// languages returns the languages of readmes, the default first.
+func languages() []string {
+	var out []string
+	for _, r := range readmes {
+		out = append(out, r.lang)
+	}
+	return out
+}
 
 // readmeData fills the student README's template.
 type readmeData struct {
@@ -57,20 +71,20 @@ var readmeFuncs = template.FuncMap{
 func zhDoc(doc string) string { return path.Join("docs/zh", path.Base(doc)) }
 
 // readmeName returns the file the README in language lang goes to in a
-// tree whose README.md is in language main.
-func readmeName(lang, main string) string {
-	if lang == main {
+// tree whose README.md is in language first.
+func readmeName(lang, first string) string {
+	if lang == first {
 		return "README.md"
 	}
 	return "README." + lang + ".md"
 }
 
 // studentReadmes renders the student READMEs for the tree t, whose labs are
-// labs: README.md in the language main, one of Languages, and the other as
-// README.<lang>.md.
-func studentReadmes(t tree, labs []*catalog.Lab, main string) (tree, error) {
-	if !slices.Contains(Languages, main) {
-		return nil, usageError{fmt.Errorf("no student README in %q: the languages are %s", main, strings.Join(Languages, ", "))}
+// labs: README.md in the language first, and each other as
+// README.<lang>.md. Each README links to the other on its first line.
+func studentReadmes(t tree, labs []*catalog.Lab, first string) (tree, error) {
+	if !slices.Contains(languages(), first) {
+		return nil, usageError{fmt.Errorf("no student README in %q: the languages are %s", first, strings.Join(languages(), ", "))}
 	}
 	gomod, ok := t["go.mod"]
 	if !ok {
@@ -85,24 +99,17 @@ func studentReadmes(t tree, labs []*catalog.Lab, main string) (tree, error) {
 		mode = 0o644
 	}
 	out := tree{}
-	for _, lang := range Languages {
-		src, text := "release/student/README.md", studentReadmeText
-		if lang == "zh" {
-			src, text = "release/student/README.zh.md", studentReadmeZhText
-		}
-		other := Languages[0]
-		if lang == other {
-			other = Languages[1]
-		}
-		tmpl, err := template.New(src).Option("missingkey=error").Funcs(readmeFuncs).Parse(text)
+	for i, r := range readmes {
+		other := readmes[1-i].lang // there are two
+		tmpl, err := template.New(r.src).Option("missingkey=error").Funcs(readmeFuncs).Parse(r.text)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", src, err)
+			return nil, fmt.Errorf("%s: %v", r.src, err)
 		}
 		var b strings.Builder
-		if err := tmpl.Execute(&b, readmeData{GoVersion: v, Labs: labs, Other: readmeName(other, main)}); err != nil {
-			return nil, fmt.Errorf("%s: %v", src, err)
+		if err := tmpl.Execute(&b, readmeData{GoVersion: v, Labs: labs, Other: readmeName(other, first)}); err != nil {
+			return nil, fmt.Errorf("%s: %v", r.src, err)
 		}
-		out[readmeName(lang, main)] = file{data: []byte(b.String()), mode: mode}
+		out[readmeName(r.lang, first)] = file{data: []byte(b.String()), mode: mode}
 	}
 	return out, nil
 }

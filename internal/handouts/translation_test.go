@@ -108,7 +108,7 @@ func TestTranslations(t *testing.T) {
 			}
 			t.Errorf("%s and its translation %s have drifted apart: update the one that is behind, so that "+
 				"headings, code blocks, commands, quoted messages, numbers, links and tables agree "+
-				"(go test ./internal/handouts/ -run TestTranslations shows this again). The first difference:\n\t%s%s",
+				"(go test ./internal/handouts/ -run TestTranslations shows this again). Where, in the order of their lines:\n\t%s%s",
 				doc, zh, strings.Join(diffs, "\n\t"), more)
 		})
 	}
@@ -143,6 +143,10 @@ func TestTranslationsCatchDrift(t *testing.T) {
 			func(l string) string { return strings.Replace(l, "go test -race ./crawler/", "go test ./crawler/", 1) })},
 		{"a command in the text", true, replaceLine(func(l string) bool { return strings.Contains(l, "`go run ./labvet") },
 			func(l string) string { return strings.Replace(l, "`go run ./labvet", "`go run ./labvet -v", 1) })},
+		{"a command in the English text", false, replaceLine(func(l string) bool { return strings.Contains(l, "`go run ./labvet") },
+			func(l string) string { return strings.Replace(l, "`go run ./labvet", "`go vet", 1) })},
+		{"the heading a translation names", true, replaceLine(func(l string) bool { return strings.HasPrefix(l, "<!-- en: Hints") },
+			func(l string) string { return "<!-- en: Hints and pitfalls -->" })},
 		{"a heading's words", false, replaceLine(func(l string) bool { return strings.HasPrefix(l, "## Hints") },
 			func(l string) string { return "## Hints and pitfalls" })},
 		{"a heading's level", true, replaceLine(func(l string) bool { return strings.HasPrefix(l, "## ") && strings.Contains(l, "D") },
@@ -157,19 +161,18 @@ func TestTranslationsCatchDrift(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e, z := en, zh
-			target := &e
+			target, lang := &e, "English"
 			if c.inZh {
-				target = &z
+				target, lang = &z, "Chinese"
 			}
 			changed, line := c.change(*target)
 			if changed == "" {
-				t.Fatalf("found nothing to change in the %s text: the case needs updating", map[bool]string{false: "English", true: "Chinese"}[c.inZh])
+				t.Fatalf("found nothing to change in the %s text: the case needs updating", lang)
 			}
 			*target = changed
 			diffs := drift(t, docs, doc, e, z)
 			if len(diffs) == 0 {
-				t.Fatalf("changing %s at line %d of the %s text only: the check reported nothing", c.name, line,
-					map[bool]string{false: "English", true: "Chinese"}[c.inZh])
+				t.Fatalf("changing %s at line %d of the %s text only: the check reported nothing", c.name, line, lang)
 			}
 			at := fmt.Sprintf("%s:%d", doc, line)
 			if c.inZh {

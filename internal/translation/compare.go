@@ -29,7 +29,7 @@ func (d Difference) Format(orig, trans string) string {
 }
 
 // Compare returns the places where trans, a translation of orig, differs
-// from it in what must not drift, the first first:
+// from it in what must not drift, in the order of their lines:
 //
 //   - the headings: the same levels in the same order, each heading of the
 //     translation with the original's text on a line <!-- en: ... --> just
@@ -40,15 +40,17 @@ func (d Difference) Format(orig, trans string) string {
 //     messages, the numbers written in digits, and the link targets;
 //   - the tables: their shape, each cell without a lower-case word (a test
 //     name, a verdict, points) byte for byte, the numbers and code spans of
-//     every other cell;
+//     every other cell, and the names in it (TestSerial, LinkDown, SYN-ACK);
 //   - in the translation, every link to #anchor leads to one of its
 //     headings.
 //
 // counterpart maps a link target of the original, from the repository
 // root, to the one the translation must have instead: a translated
 // document's ("docs/grading.md" to "docs/zh/grading.md"). nil keeps every
-// target. A paragraph of the translation that links to its original is its note,
-// free as prose is.
+// target. A link's #fragment is not compared, nor checked in the other
+// document. A block quote of the translation that links to its original is
+// the translation's note, free as prose is.
+//
 // Sections are compared only as far as the headings agree: past a
 // heading that differs, nothing lines up.
 func Compare(orig, trans *Doc, counterpart func(string) string) []Difference {
@@ -100,8 +102,11 @@ func (c *comparison) headings() int {
 			return i
 		case i >= len(os):
 			t := ts[i]
-			c.add(t.Line, 0, "the heading %q has no counterpart: the original has no more headings after %q",
-				t.Heading, os[len(os)-1].Heading)
+			after := "has no headings"
+			if len(os) > 1 {
+				after = fmt.Sprintf("has no more headings after %q", os[len(os)-1].Heading)
+			}
+			c.add(t.Line, 0, "the heading %q has no counterpart: the original %s", t.Heading, after)
 			return i
 		}
 		o, t := os[i], ts[i]
@@ -111,14 +116,24 @@ func (c *comparison) headings() int {
 			return i
 		}
 		if t.Source != o.Heading || t.Level != o.Level {
-			c.add(t.Line, o.Line, "the headings part here: the translation has %s %q (for %q), the original %s %q; "+
+			line := t.Line
+			if t.Source != o.Heading {
+				line = t.SrcLine // where the translation names what it translates
+			}
+			c.add(line, o.Line, "the headings diverge here: the translation has %s %q (for %q), the original %s %q; "+
 				"a heading was added, removed, moved or changed in one version only",
 				strings.Repeat("#", t.Level), t.Heading, t.Source, strings.Repeat("#", o.Level), o.Heading)
 			return i
 		}
-		for _, tok := range headingTokens(o.Heading) {
-			if !slices.Contains(headingTokens(t.Heading), tok) {
+		otoks, ttoks := headingTokens(o.Heading), headingTokens(t.Heading)
+		for _, tok := range otoks {
+			if !slices.Contains(ttoks, tok) {
 				c.add(t.Line, o.Line, "the heading %q lacks %s, which the original %q has", t.Heading, tok, o.Heading)
+			}
+		}
+		for _, tok := range ttoks {
+			if !slices.Contains(otoks, tok) && !capital.MatchString(tok) {
+				c.add(t.Line, o.Line, "the heading %q has %s, which the original %q does not", t.Heading, tok, o.Heading)
 			}
 		}
 	}
@@ -128,23 +143,21 @@ func (c *comparison) headings() int {
 var (
 	capital = regexp.MustCompile(`\b[A-Z]\b`)
 	word    = regexp.MustCompile(`[A-Za-z][A-Za-z'’-]*`)
+	// names are the words of a cell that name something in the code or
+	// the grader's output: TestSerial, LinkDown, PASS, SYN-ACK, and IDs.
+	names = regexp.MustCompile(`\b(?:[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+|[A-Z]{2,}(?:[-_][A-Z]{2,})*s?)\b`)
 )
 
 // headingTokens returns what a heading's translation must keep: its code
 // spans, its numbers and its part letters.
 func headingTokens(h string) []string {
 	var out []string
-	for _, m := range codeSpan.FindAllString(h, -1) {
-		out = append(out, m)
+	for _, c := range spanTexts(h) {
+		out = append(out, "`"+c+"`")
 	}
-	rest := blank(h, codeSpan)
-	for _, m := range number.FindAllString(rest, -1) {
-		out = append(out, m)
-	}
-	for _, m := range capital.FindAllString(rest, -1) {
-		out = append(out, m)
-	}
-	return out
+	rest := blankSpans(h)
+	out = append(out, number.FindAllString(rest, -1)...)
+	return append(out, capital.FindAllString(rest, -1)...)
 }
 
 // section compares two sections that translate each other.
@@ -155,13 +168,18 @@ func (c *comparison) section(o, t *Section) {
 		where = fmt.Sprintf("in the section %q", o.Heading)
 	}
 	c.sets(o, t, where)
-	c.multisets(o.Quotes, t.Quotes, o, t, "the quoted failure message **`%s`**", where)
-	c.multisets(o.Numbers, t.Numbers, o, t, "the number %s", where)
+	c.multisets(o.Quotes, t.Quotes, "the quoted failure message **`%s`**", where)
+	c.multisets(o.Numbers, t.Numbers, "the number %s", where)
 	var links []Item
 	for _, l := range o.Links {
 		links = append(links, Item{Line: l.Line, Text: c.mapLink(l.Text)})
 	}
-	c.multisets(drop(links, isAnchor), drop(t.Links, isAnchor), o, t, "a link to %s", where)
+	var tlinks []Item
+	for _, l := range drop(t.Links, isAnchor) {
+		file, _, _ := strings.Cut(l.Text, "#")
+		tlinks = append(tlinks, Item{Line: l.Line, Text: file})
+	}
+	c.multisets(drop(links, isAnchor), tlinks, "a link to %s", where)
 	c.tables(o, t, where)
 }
 
@@ -175,7 +193,8 @@ func drop(items []Item, f func(Item) bool) []Item {
 
 // mapLink gives the target the translation must link to for the
 // original's target: its counterpart, with its fragment dropped, since
-// anchors are made from translated headings.
+// anchors are made from translated headings (the translation's are
+// dropped too).
 func (c *comparison) mapLink(target string) string {
 	if isAnchor(Item{Text: target}) || strings.Contains(target, "://") {
 		return target
@@ -216,7 +235,7 @@ func spanName(s string) string {
 
 // multisets compares two lists of items whatever their order: each text
 // must appear as many times in both. what formats an item's text.
-func (c *comparison) multisets(os, ts []Item, o, t *Section, what, where string) {
+func (c *comparison) multisets(os, ts []Item, what, where string) {
 	count := map[string]int{}
 	for _, it := range os {
 		count[it.Text]++
@@ -239,6 +258,13 @@ func (c *comparison) multisets(os, ts []Item, o, t *Section, what, where string)
 	}
 }
 
+func rows(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
+}
+
 func times(n int) string {
 	if n == 1 {
 		return "once"
@@ -249,17 +275,20 @@ func times(n int) string {
 // tables compares the tables of two sections.
 func (c *comparison) tables(o, t *Section, where string) {
 	if len(o.Tables) != len(t.Tables) {
-		line := 0
+		line, oline := 0, o.Line
 		if len(t.Tables) > 0 {
 			line = t.Tables[0].Line
 		}
-		c.add(line, o.Line, "%s the original has %d tables, the translation %d", where, len(o.Tables), len(t.Tables))
+		if len(o.Tables) > 0 {
+			oline = o.Tables[0].Line
+		}
+		c.add(line, oline, "%s the original has %d tables, the translation %d", where, len(o.Tables), len(t.Tables))
 		return
 	}
 	for k := range o.Tables {
 		ot, tt := o.Tables[k], t.Tables[k]
 		if len(ot.Rows) != len(tt.Rows) {
-			c.add(tt.Line, ot.Line, "the table has %d rows under its header, the original %d", len(tt.Rows)-1, len(ot.Rows)-1)
+			c.add(tt.Line, ot.Line, "the table has %s under its header, the original %s", rows(len(tt.Rows)-1), rows(len(ot.Rows)-1))
 			continue
 		}
 		for r := range ot.Rows {
@@ -295,23 +324,42 @@ func (c *comparison) cell(o, t string, oline, tline, col int) {
 		sub := link.FindStringSubmatch(m)
 		return strings.Replace(m, "("+sub[1], "("+c.mapLink(c.trans.resolve(sub[1])), 1)
 	})
-	plain := blank(o, codeSpan)
+	plain := blankSpans(o)
 	if !slices.ContainsFunc(word.FindAllString(plain, -1), startsLower) {
 		if o != t {
 			c.add(tline, oline, "column %d holds %q, the original %q: a cell without words to translate stays as it is", col, t, o)
 		}
 		return
 	}
-	if os, ts := codeSpan.FindAllString(o, -1), codeSpan.FindAllString(t, -1); !sameSet(os, ts) {
-		c.add(tline, oline, "column %d has the code %s, the original's %s", col, strings.Join(ts, " "), strings.Join(os, " "))
+	if os, ts := spanTexts(o), spanTexts(t); !sameSet(os, ts) {
+		c.add(tline, oline, "column %d has the code %q, the original's %q", col, ts, os)
+	}
+	tw := cellNames(blankGroup(blankSpans(t), link))
+	for _, n := range cellNames(blankGroup(plain, link)) {
+		if !slices.Contains(tw, n) {
+			c.add(tline, oline, "column %d lacks %s, which the original's has: names of tests, functions, packets and verdicts stay as they are", col, n)
+		}
 	}
 	on := number.FindAllString(blankGroup(plain, link), -1)
-	tn := number.FindAllString(blankGroup(blank(t, codeSpan), link), -1)
+	tn := number.FindAllString(blankGroup(blankSpans(t), link), -1)
 	slices.Sort(on)
 	slices.Sort(tn)
 	if !slices.Equal(on, tn) {
 		c.add(tline, oline, "column %d has the numbers %v, the original's %v", col, tn, on)
 	}
+}
+
+// cellNames returns the names in a cell's text, an all-capitals name
+// without its plural s.
+func cellNames(text string) []string {
+	var out []string
+	for _, n := range names.FindAllString(text, -1) {
+		if len(n) > 2 && n[len(n)-1] == 's' && n[len(n)-2] >= 'A' && n[len(n)-2] <= 'Z' {
+			n = n[:len(n)-1]
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func startsLower(w string) bool { return w[0] >= 'a' && w[0] <= 'z' }
@@ -330,7 +378,11 @@ func (c *comparison) blocks() {
 	for i := range max(len(ob), len(tb)) {
 		switch {
 		case i >= len(tb):
-			c.add(0, ob[i].Line, "the translation lacks this code block and the %d after it: copy them as they are", len(ob)-i-1)
+			if rest := len(ob) - i - 1; rest > 0 {
+				c.add(0, ob[i].Line, "the translation lacks this code block and the %d after it: copy them as they are", rest)
+			} else {
+				c.add(0, ob[i].Line, "the translation lacks this code block, the original's last: copy it as it is")
+			}
 			return
 		case i >= len(ob):
 			c.add(tb[i].Line, 0, "this code block is not in the original (it has %d)", len(ob))
@@ -367,13 +419,13 @@ func (c *comparison) anchors() {
 	}
 }
 
-// note returns whether a line of d is in one of its paragraphs that link
+// note returns whether a line of d is in one of its block quotes that link
 // to orig: the translation's own note, which says what it translates and
 // need not agree with anything.
 func (d *Doc) note(orig string) func(line int) bool {
 	var notes []para
 	for _, p := range d.paras {
-		if slices.ContainsFunc(p.links, func(l string) bool { f, _, _ := strings.Cut(l, "#"); return f == orig }) {
+		if p.quote && slices.ContainsFunc(p.links, func(l string) bool { f, _, _ := strings.Cut(l, "#"); return f == orig }) {
 			notes = append(notes, p)
 		}
 	}

@@ -10,4 +10,10 @@
 // Parse reads a Markdown document's skeleton of these; Compare lists where
 // a translation's skeleton differs from its original's, each Difference
 // with its lines in both. The prose around them is free.
+//
+// Parse reads Markdown as the handouts write it: # headings, fenced code
+// blocks, code spans, inline links and pipe tables. It refuses, naming the
+// line, a heading underlined with = or - and a reference link definition,
+// whose content it could not compare; indented code blocks and code fenced
+// inside a block quote are read as text.
 package translation

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"regexp"
-	"slices"
 	"strings"
 	"unicode"
 
@@ -21,10 +20,12 @@ type Doc struct {
 	paras    []para    // the paragraphs of text, tables and code blocks left out
 }
 
-// A para is a paragraph: its first and last lines, and its link targets.
+// A para is a paragraph: its first and last lines, its link targets, and
+// whether it is a block quote.
 type para struct {
 	from, to int
 	links    []string
+	quote    bool
 }
 
 // A Section is a heading and the text under it, up to the next heading.
@@ -35,9 +36,10 @@ type Section struct {
 	Level   int    // 1 for #, 2 for ##, ...; 0 before the first heading
 	Heading string // the heading's text, without the #s
 	Source  string // the <!-- en: ... --> line above the heading: what it translates
+	SrcLine int    // the line of Source; 0 when there is none
 	Spans   []Item // the inline code spans of its text, headings and tables excluded
 	Quotes  []Item // the failure messages it quotes, **`like this`**, tables included
-	Numbers []Item // the numbers written in digits in its text, outside code, links and tables
+	Numbers []Item // the numbers written in digits in its text, outside code spans, link targets and tables
 	Links   []Item // link targets, resolved from the repository root, tables included
 	Tables  []Table
 }
@@ -65,11 +67,13 @@ var (
 	sourceLine  = regexp.MustCompile(`^<!--[ \t]*en:[ \t]*(.*?)[ \t]*-->[ \t]*$`)
 	fenceLine   = regexp.MustCompile("^[ \t]*(```+|~~~+)")
 	tableDelim  = regexp.MustCompile(`^[ \t]*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$`)
-	codeSpan    = regexp.MustCompile("`([^`]+)`")
 	link        = regexp.MustCompile(`!?\[[^\]]*\]\(([^)\s]+)(?:[ \t]+"[^"]*")?\)`)
 	linkText    = regexp.MustCompile(`!?\[([^\]]*)\]\([^)]*\)`)
 	number      = regexp.MustCompile(`\d+(?:[.,]\d+)*`)
 	listMarker  = regexp.MustCompile(`^[ \t]*\d+[.)][ \t]`)
+	listItem    = regexp.MustCompile(`^[ \t]*([-*+]|\d+[.)])[ \t]`)
+	setext      = regexp.MustCompile(`^ {0,3}(=+|-+)[ \t]*$`)
+	refDef      = regexp.MustCompile(`^ {0,3}\[[^\]]+\]:[ \t]*\S`)
 	space       = regexp.MustCompile(`\s+`)
 )
 
@@ -88,7 +92,7 @@ func Parse(name, text string) (*Doc, error) {
 	}
 	for i := 0; i < len(lines); i++ {
 		line, n := lines[i], i+1
-		if m := fenceLine.FindStringSubmatch(line); m != nil {
+		if m := fenceLine.FindStringSubmatch(line); m != nil && !(m[1][0] == '`' && strings.Contains(line[strings.Index(line, m[1])+len(m[1]):], "`")) {
 			flush()
 			end := closingFence(lines, i+1, m[1])
 			if end < 0 {
@@ -103,7 +107,7 @@ func Parse(name, text string) (*Doc, error) {
 			s := Section{Line: n, Level: len(m[1]), Heading: m[2]}
 			if i > 0 {
 				if src := sourceLine.FindStringSubmatch(lines[i-1]); src != nil {
-					s.Source = src[1]
+					s.Source, s.SrcLine = src[1], n-1
 				}
 			}
 			d.Sections = append(d.Sections, s)
@@ -127,6 +131,12 @@ func Parse(name, text string) (*Doc, error) {
 		if strings.TrimSpace(line) == "" {
 			flush()
 			continue
+		}
+		if len(para) > 0 && setext.MatchString(line) && !listItem.MatchString(para[len(para)-1].Text) {
+			return nil, fmt.Errorf("%s:%d: a heading underlined with = or - is not read as one: write it with #", name, n)
+		}
+		if refDef.MatchString(line) {
+			return nil, fmt.Errorf("%s:%d: a reference link definition is not read: write the link inline, [text](target)", name, n)
 		}
 		para = append(para, Item{Line: n, Text: line})
 	}
@@ -163,14 +173,17 @@ func (d *Doc) prose(lines []Item) {
 	text := b.String()
 	lineAt := func(off int) int { return lines[0].Line + strings.Count(text[:off], "\n") }
 	s := d.cur()
-	for _, m := range codeSpan.FindAllStringSubmatchIndex(text, -1) {
-		s.Spans = append(s.Spans, Item{Line: lineAt(m[0]), Text: normal(text[m[2]:m[3]])})
+	for _, sp := range codeSpans(text) {
+		s.Spans = append(s.Spans, Item{Line: lineAt(sp.start), Text: sp.text(text)})
 	}
 	for _, q := range quotes.Find(text) {
 		s.Quotes = append(s.Quotes, Item{Line: lines[0].Line + q.Line - 1, Text: q.Text})
 	}
-	rest := blank(text, codeSpan)
-	p := para{from: lines[0].Line, to: lines[len(lines)-1].Line}
+	rest := blankSpans(text)
+	p := para{from: lines[0].Line, to: lines[len(lines)-1].Line, quote: true}
+	for _, l := range lines {
+		p.quote = p.quote && strings.HasPrefix(strings.TrimSpace(l.Text), ">")
+	}
 	for _, m := range link.FindAllStringSubmatchIndex(rest, -1) {
 		s.Links = append(s.Links, Item{Line: lineAt(m[0]), Text: d.resolve(rest[m[2]:m[3]])})
 		p.links = append(p.links, d.resolve(rest[m[2]:m[3]]))
@@ -195,7 +208,7 @@ func (d *Doc) table(t Table) {
 			for _, q := range quotes.Find(c) {
 				s.Quotes = append(s.Quotes, Item{Line: line, Text: q.Text})
 			}
-			for _, m := range link.FindAllStringSubmatch(blank(c, codeSpan), -1) {
+			for _, m := range link.FindAllStringSubmatch(blankSpans(c), -1) {
 				s.Links = append(s.Links, Item{Line: line, Text: d.resolve(m[1])})
 			}
 		}
@@ -254,17 +267,76 @@ func cells(row string) []string {
 // normal collapses the white space of a code span, which may wrap.
 func normal(s string) string { return strings.TrimSpace(space.ReplaceAllString(s, " ")) }
 
-// blank replaces every match of re in s by spaces, keeping line breaks, so
-// that offsets and line numbers stay as they were.
-func blank(s string, re *regexp.Regexp) string {
-	return re.ReplaceAllStringFunc(s, func(m string) string {
-		return strings.Map(func(r rune) rune {
-			if r == '\n' {
-				return r
+// A span is where a code span is in a text: from start to end, its
+// backticks included.
+type span struct{ start, end, ticks int }
+
+// text returns the span's code, its white space collapsed, since a span
+// may wrap.
+func (sp span) text(s string) string { return normal(s[sp.start+sp.ticks : sp.end-sp.ticks]) }
+
+// codeSpans finds the code spans of s as CommonMark does: a run of
+// backticks opens a span that the next run of the same length closes; a
+// run that nothing closes is text.
+func codeSpans(s string) []span {
+	var out []span
+	for i := 0; i < len(s); {
+		if s[i] != '`' {
+			i++
+			continue
+		}
+		n := run(s, i)
+		closed := false
+		for j := i + n; j < len(s); {
+			if s[j] != '`' {
+				j++
+				continue
 			}
-			return ' '
-		}, m)
-	})
+			m := run(s, j)
+			if m == n {
+				out = append(out, span{start: i, end: j + m, ticks: n})
+				i, closed = j+m, true
+				break
+			}
+			j += m
+		}
+		if !closed {
+			i += n
+		}
+	}
+	return out
+}
+
+// run returns how many backticks start at s[i:].
+func run(s string, i int) int {
+	n := 0
+	for i+n < len(s) && s[i+n] == '`' {
+		n++
+	}
+	return n
+}
+
+// spanTexts returns the code of the code spans of s.
+func spanTexts(s string) []string {
+	var out []string
+	for _, sp := range codeSpans(s) {
+		out = append(out, sp.text(s))
+	}
+	return out
+}
+
+// blankSpans replaces the code spans of s by spaces, byte for byte and
+// keeping line breaks, so that offsets and line numbers stay as they were.
+func blankSpans(s string) string {
+	b := []byte(s)
+	for _, sp := range codeSpans(s) {
+		for i := sp.start; i < sp.end; i++ {
+			if b[i] != '\n' {
+				b[i] = ' '
+			}
+		}
+	}
+	return string(b)
 }
 
 // blankGroup blanks, in each match of re in s, only its first group: the
@@ -292,6 +364,7 @@ func slugs(sections []Section) []string {
 			continue
 		}
 		text := linkText.ReplaceAllString(s.Heading, "$1") // a link shows its text
+		text = strings.ReplaceAll(text, "*", "")           // and emphasis is no text
 		var b strings.Builder
 		for _, r := range strings.ToLower(text) {
 			switch {
@@ -310,5 +383,5 @@ func slugs(sections []Section) []string {
 		}
 		out = append(out, slug)
 	}
-	return slices.Clip(out)
+	return out
 }

@@ -82,3 +82,45 @@ func TestSlugs(t *testing.T) {
 		t.Errorf("slugs %q, want %q", d.Slugs, want)
 	}
 }
+
+// TestCodeSpans checks the code spans found as CommonMark finds them.
+func TestCodeSpans(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"`a` and `b`", []string{"a", "b"}},
+		{"``**`msg`**`` quoted", []string{"**`msg`**"}},
+		{"a lone ` and `x`", []string{"and"}}, // CommonMark pairs the lone one with the next
+		{"``never closed `x`", []string{"x"}},
+		{"`wraps\n  over` lines", []string{"wraps over"}},
+		{"no code", nil},
+	} {
+		if got := spanTexts(c.text); strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("spanTexts(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+}
+
+// TestParseRefuses checks that Parse refuses the forms it cannot read,
+// naming the line, rather than let them pass unchecked.
+func TestParseRefuses(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"# X\n\nTitle\n=====\n", "docs/x.md:4: a heading underlined"},
+		{"# X\n\nSome text\n---\n", "docs/x.md:4: a heading underlined"},
+		{"# X\n\nSee [the guide][g].\n\n[g]: grading.md\n", "docs/x.md:5: a reference link definition"},
+	} {
+		if _, err := Parse("docs/x.md", c.text); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Parse(%q): error %v, want one that says %q", c.text, err, c.want)
+		}
+	}
+	// A rule after a blank line, and a line that starts with inline code
+	// in triple backticks, are read.
+	d, err := Parse("docs/x.md", "# X\n\ntext\n\n---\n\n```go x``` is code\n")
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if len(d.Blocks) != 0 || len(d.Sections[1].Spans) != 1 {
+		t.Errorf("Parse took inline ```go x``` for a code block: blocks %v, spans %v", d.Blocks, d.Sections[1].Spans)
+	}
+}
