@@ -47,12 +47,13 @@ func bubble(t *testing.T, advice string, f func(t *testing.T)) {
 			panic(v)
 		}
 		// synctest says whether the test had returned or was itself stuck.
-		when := "when the test ended, goroutines it had started were still blocked"
-		if !strings.Contains(fmt.Sprint(v), "exited") {
-			when = "during the test, every goroutine, the test's own included, was blocked"
+		ended := !strings.Contains(fmt.Sprint(v), "all goroutines in bubble are blocked")
+		when, at := "when the test ended, goroutines it had started were still blocked", "when the test ended"
+		if !ended {
+			when, at = "during the test, every goroutine, the test's own included, was blocked", "while the test itself waited"
 		}
 		if t.Failed() {
-			t.Fatalf("(%s, for good: %v)\n\nGoroutines running the lab's code:\n%s", when, v, stacks())
+			t.Fatalf("(goroutines were also left blocked for good, %s: %v)\n\nGoroutines running the lab's code:\n%s", at, v, stacks())
 		}
 		t.Fatalf("%s, and nothing could ever wake them (synctest: %v).\nExpected: every goroutine ends once its "+
 			"work is done, and none waits for another forever.\nLikely cause: %s\n\n"+
