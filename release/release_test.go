@@ -306,9 +306,9 @@ func TestStudentReadme(t *testing.T) {
 	for _, name := range []string{"README.md", "README.zh.md"} {
 		checkStudentReadme(t, name, string(st[name].data), labs, v)
 	}
-	// Both languages of every handout and of the grading guide ship.
+	// Both languages of every handout and of the guides to grading and labvet ship.
 	for _, lab := range labs {
-		for _, doc := range []string{lab.Handout, zhDoc(lab.Handout), "docs/grading.md", "docs/zh/grading.md"} {
+		for _, doc := range []string{lab.Handout, zhDoc(lab.Handout), "docs/grading.md", "docs/zh/grading.md", "docs/labvet.md", "docs/zh/labvet.md"} {
 			if _, ok := st[doc]; lab.Handout != "" && !ok {
 				t.Errorf("the student tree has no %s", doc)
 			}

@@ -25,7 +25,7 @@ const (
 
 // translated returns the documents that must have a Simplified Chinese
 // version, from the repository root: every lab's handout, in course
-// order, and the students' grading guide.
+// order, the students' grading guide and labvet's guide.
 func translated(t *testing.T) []string {
 	t.Helper()
 	labs, err := catalog.Load(root)
@@ -38,7 +38,7 @@ func translated(t *testing.T) []string {
 			docs = append(docs, lab.Handout)
 		}
 	}
-	return append(docs, "docs/grading.md")
+	return append(docs, "docs/grading.md", "docs/labvet.md")
 }
 
 // zhPath returns where the translation of the document doc is.
@@ -119,7 +119,7 @@ func TestTranslations(t *testing.T) {
 	for _, name := range names {
 		zh := path.Join(zhDir, filepath.Base(name))
 		if zh != glossary && !slices.ContainsFunc(docs, func(d string) bool { return zhPath(d) == zh }) {
-			t.Errorf("%s translates no handout of the catalogue and not docs/grading.md: remove it, or add its original", zh)
+			t.Errorf("%s translates no handout of the catalogue, nor docs/grading.md or docs/labvet.md: remove it, or add its original", zh)
 		}
 	}
 }
