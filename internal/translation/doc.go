@@ -15,5 +15,6 @@
 // blocks, code spans, inline links and pipe tables. It refuses, naming the
 // line, a heading underlined with = or - and a reference link definition,
 // whose content it could not compare; indented code blocks and code fenced
-// inside a block quote are read as text.
+// inside a block quote are read as text, and an HTML comment over several
+// lines is skipped.
 package translation

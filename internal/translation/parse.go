@@ -117,6 +117,12 @@ func Parse(name, text string) (*Doc, error) {
 			flush()
 			continue
 		}
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "<!--") && !strings.Contains(t, "-->") {
+			flush() // a comment over several lines: nothing in it is shown
+			for i++; i < len(lines) && !strings.Contains(lines[i], "-->"); i++ {
+			}
+			continue
+		}
 		if strings.HasPrefix(strings.TrimSpace(line), "|") && i+1 < len(lines) && tableDelim.MatchString(lines[i+1]) {
 			flush()
 			t := Table{Line: n, Rows: [][]string{cells(line)}}
