@@ -1,12 +1,12 @@
 package handouts
 
 import (
-	"bufio"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"golabs/internal/translation"
 	"golabs/session"
 )
 
@@ -14,31 +14,25 @@ import (
 // Markdown file at path, each with its lines ended by "\n".
 func mermaidBlocks(t *testing.T, path string) []string {
 	t.Helper()
-	f, err := os.Open(path)
+	text, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("reading the handout: %v", err)
 	}
-	defer f.Close()
-	var blocks []string
-	var cur *strings.Builder
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case cur == nil && strings.TrimSpace(line) == "```mermaid":
-			cur = &strings.Builder{}
-		case cur != nil && strings.TrimSpace(line) == "```":
-			blocks = append(blocks, cur.String())
-			cur = nil
-		case cur != nil:
-			cur.WriteString(line + "\n")
-		}
-	}
-	if err := sc.Err(); err != nil {
+	d, err := translation.Parse(path, string(text))
+	if err != nil {
 		t.Fatalf("reading the handout: %v", err)
 	}
-	if cur != nil {
-		t.Fatalf("%s: a ```mermaid block is never closed", path)
+	var blocks []string
+	for _, b := range d.Blocks {
+		lines := strings.Split(b.Text, "\n")
+		if strings.TrimSpace(lines[0]) != "```mermaid" {
+			continue
+		}
+		var body strings.Builder
+		for _, l := range lines[1 : len(lines)-1] { // the fences left out
+			body.WriteString(l + "\n")
+		}
+		blocks = append(blocks, body.String())
 	}
 	return blocks
 }

@@ -170,16 +170,14 @@ func (c *comparison) section(o, t *Section) {
 	c.sets(o, t, where)
 	c.multisets(o.Quotes, t.Quotes, "the quoted failure message **`%s`**", where)
 	c.multisets(o.Numbers, t.Numbers, "the number %s", where)
-	var links []Item
-	for _, l := range o.Links {
-		links = append(links, Item{Line: l.Line, Text: c.mapLink(l.Text)})
+	links := func(items []Item, target func(string) string) []Item {
+		var out []Item
+		for _, l := range drop(items, isAnchor) {
+			out = append(out, Item{Line: l.Line, Text: target(l.Text)})
+		}
+		return out
 	}
-	var tlinks []Item
-	for _, l := range drop(t.Links, isAnchor) {
-		file, _, _ := strings.Cut(l.Text, "#")
-		tlinks = append(tlinks, Item{Line: l.Line, Text: file})
-	}
-	c.multisets(drop(links, isAnchor), tlinks, "a link to %s", where)
+	c.multisets(links(o.Links, c.mapLink), links(t.Links, withoutFragment), "a link to %s", where)
 	c.tables(o, t, where)
 }
 
@@ -196,11 +194,17 @@ func drop(items []Item, f func(Item) bool) []Item {
 // anchors are made from translated headings (the translation's are
 // dropped too).
 func (c *comparison) mapLink(target string) string {
+	return c.counterpart(withoutFragment(target))
+}
+
+// withoutFragment returns a link target without its #fragment; a fragment
+// alone and an external link are kept.
+func withoutFragment(target string) string {
 	if isAnchor(Item{Text: target}) || strings.Contains(target, "://") {
 		return target
 	}
 	file, _, _ := strings.Cut(target, "#")
-	return c.counterpart(file)
+	return file
 }
 
 // sets compares the code spans of two sections as sets: each of the
@@ -316,14 +320,8 @@ func rowLine(t Table, r int) int {
 // cell compares a cell of the original with its translation.
 func (c *comparison) cell(o, t string, oline, tline, col int) {
 	// Link targets are compared as the translation must have them.
-	o = link.ReplaceAllStringFunc(o, func(m string) string {
-		sub := link.FindStringSubmatch(m)
-		return strings.Replace(m, "("+sub[1], "("+c.mapLink(c.orig.resolve(sub[1])), 1)
-	})
-	t = link.ReplaceAllStringFunc(t, func(m string) string {
-		sub := link.FindStringSubmatch(m)
-		return strings.Replace(m, "("+sub[1], "("+c.mapLink(c.trans.resolve(sub[1])), 1)
-	})
+	o = targets(o, c.orig, c.mapLink)
+	t = targets(t, c.trans, withoutFragment)
 	plain := blankSpans(o)
 	if !slices.ContainsFunc(word.FindAllString(plain, -1), startsLower) {
 		if o != t {
@@ -334,14 +332,14 @@ func (c *comparison) cell(o, t string, oline, tline, col int) {
 	if os, ts := spanTexts(o), spanTexts(t); !sameSet(os, ts) {
 		c.add(tline, oline, "column %d has the code %q, the original's %q", col, ts, os)
 	}
-	tw := cellNames(blankGroup(blankSpans(t), link))
-	for _, n := range cellNames(blankGroup(plain, link)) {
+	otext, ttext := blankGroup(plain, link), blankGroup(blankSpans(t), link) // without code and targets
+	tw := cellNames(ttext)
+	for _, n := range cellNames(otext) {
 		if !slices.Contains(tw, n) {
 			c.add(tline, oline, "column %d lacks %s, which the original's has: names of tests, functions, packets and verdicts stay as they are", col, n)
 		}
 	}
-	on := number.FindAllString(blankGroup(plain, link), -1)
-	tn := number.FindAllString(blankGroup(blankSpans(t), link), -1)
+	on, tn := number.FindAllString(otext, -1), number.FindAllString(ttext, -1)
 	slices.Sort(on)
 	slices.Sort(tn)
 	if !slices.Equal(on, tn) {
@@ -360,6 +358,15 @@ func cellNames(text string) []string {
 		out = append(out, n)
 	}
 	return out
+}
+
+// targets rewrites the link targets of a cell of the document d: each
+// resolved from the root, then given to target.
+func targets(cell string, d *Doc, target func(string) string) string {
+	return link.ReplaceAllStringFunc(cell, func(m string) string {
+		sub := link.FindStringSubmatch(m)
+		return strings.Replace(m, "("+sub[1], "("+target(d.resolve(sub[1])), 1)
+	})
 }
 
 func startsLower(w string) bool { return w[0] >= 'a' && w[0] <= 'z' }

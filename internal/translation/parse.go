@@ -78,8 +78,9 @@ var (
 )
 
 // Parse reads the skeleton of the Markdown document text, whose path from
-// the repository root is name. It fails only on a code block that is never
-// closed, after which nothing could be compared.
+// the repository root is name. It fails, naming the line, on a code block
+// that is never closed, after which nothing could be compared, and on the
+// forms it cannot compare (see the package doc).
 func Parse(name, text string) (*Doc, error) {
 	d := &Doc{Path: name, Sections: []Section{{Line: 1}}}
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
@@ -92,11 +93,11 @@ func Parse(name, text string) (*Doc, error) {
 	}
 	for i := 0; i < len(lines); i++ {
 		line, n := lines[i], i+1
-		if m := fenceLine.FindStringSubmatch(line); m != nil && !(m[1][0] == '`' && strings.Contains(line[strings.Index(line, m[1])+len(m[1]):], "`")) {
+		if fence, ok := opensBlock(line); ok {
 			flush()
-			end := closingFence(lines, i+1, m[1])
+			end := closingFence(lines, i+1, fence)
 			if end < 0 {
-				return nil, fmt.Errorf("%s:%d: a code block (%s) is never closed", name, n, m[1])
+				return nil, fmt.Errorf("%s:%d: a code block (%s) is never closed", name, n, fence)
 			}
 			d.Blocks = append(d.Blocks, Block{Line: n, Text: strings.Join(lines[i:end+1], "\n")})
 			i = end
@@ -151,6 +152,18 @@ func Parse(name, text string) (*Doc, error) {
 	return d, nil
 }
 
+// opensBlock returns the fence a line opens a code block with, if it
+// does: ``` or ~~~, or more. A line that goes on with a backtick after its
+// backticks is inline code, not a fence.
+func opensBlock(line string) (string, bool) {
+	m := fenceLine.FindStringSubmatchIndex(line)
+	if m == nil {
+		return "", false
+	}
+	fence := line[m[2]:m[3]]
+	return fence, !(fence[0] == '`' && strings.Contains(line[m[3]:], "`"))
+}
+
 // closingFence returns the index of the line that closes a code block
 // opened by fence, searching from line from, or -1.
 func closingFence(lines []string, from int, fence string) int {
@@ -191,8 +204,9 @@ func (d *Doc) prose(lines []Item) {
 		p.quote = p.quote && strings.HasPrefix(strings.TrimSpace(l.Text), ">")
 	}
 	for _, m := range link.FindAllStringSubmatchIndex(rest, -1) {
-		s.Links = append(s.Links, Item{Line: lineAt(m[0]), Text: d.resolve(rest[m[2]:m[3]])})
-		p.links = append(p.links, d.resolve(rest[m[2]:m[3]]))
+		target := d.resolve(rest[m[2]:m[3]])
+		s.Links = append(s.Links, Item{Line: lineAt(m[0]), Text: target})
+		p.links = append(p.links, target)
 	}
 	d.paras = append(d.paras, p)
 	rest = blankGroup(rest, link)
@@ -336,13 +350,18 @@ func spanTexts(s string) []string {
 func blankSpans(s string) string {
 	b := []byte(s)
 	for _, sp := range codeSpans(s) {
-		for i := sp.start; i < sp.end; i++ {
-			if b[i] != '\n' {
-				b[i] = ' '
-			}
-		}
+		blankBytes(b[sp.start:sp.end])
 	}
 	return string(b)
+}
+
+// blankBytes makes every byte of b but a line break a space.
+func blankBytes(b []byte) {
+	for i := range b {
+		if b[i] != '\n' {
+			b[i] = ' '
+		}
+	}
 }
 
 // blankGroup blanks, in each match of re in s, only its first group: the
@@ -350,11 +369,7 @@ func blankSpans(s string) string {
 func blankGroup(s string, re *regexp.Regexp) string {
 	b := []byte(s)
 	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
-		for i := m[2]; i < m[3]; i++ {
-			if b[i] != '\n' {
-				b[i] = ' '
-			}
-		}
+		blankBytes(b[m[2]:m[3]])
 	}
 	return string(b)
 }
